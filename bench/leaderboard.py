@@ -1,0 +1,198 @@
+"""Leaderboard and dashboard speed at N orders: a plain GROUP BY over the orders against the maintained counters.
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gongzhi_bench9 python bench/leaderboard.py --orders 1000000
+    DATABASE_URL=sqlite:////tmp/bench9.sqlite3 python bench/leaderboard.py --orders 200000
+
+Makes the database if needed, migrates, loads the demo with ``--orders N`` (only the missing orders are
+generated; the generation time is printed), then in the same run measures, over ``--requests`` calls each
+after a warm-up:
+  * plain:      the leaderboard computed with GROUP BY over the orders (and ratings) of the last 12 months;
+  * maintained: the same leaderboards and the dashboard through the API (Django test client, bearer token,
+                JSON rendered), which read the maintained counters;
+and prints medians, 95th percentiles, the speed-up, and the machine (cores, CPU, memory, load, database).
+Nothing leaves this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+    os.environ.setdefault("GONGZHI_SECRET_KEY", "bench-only-" + "k" * 48)
+    hosts = os.environ.get("GONGZHI_ALLOWED_HOSTS", "localhost,127.0.0.1")
+    os.environ["GONGZHI_ALLOWED_HOSTS"] = hosts + ",testserver"
+    os.environ.setdefault("GONGZHI_TASKS_IMMEDIATE", "1")
+    import django
+
+    django.setup()
+
+
+def _timed(fn: Callable[[], Any], n: int, warm: int = 3) -> dict[str, float]:
+    for _i in range(warm):
+        fn()
+    samples = []
+    for _i in range(n):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return {"median": statistics.median(samples), "p95": samples[min(len(samples) - 1, int(0.95 * len(samples)))]}
+
+
+def _machine() -> dict[str, str]:
+    from django.db import connection
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "?")
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), "0")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        version = cursor.fetchone()[0]
+    return {"cores": str(os.cpu_count()), "cpu": cpu, "memory": f"{int(mem) / 1024 / 1024:.1f} GiB",
+            "load": " ".join(f"{x:.1f}" for x in os.getloadavg()), "database": f"{connection.vendor} {version[:60]}"}
+
+
+def _prepare(orders: int) -> float:
+    from django.core.management import call_command
+
+    from gongzhi.insights import generator
+
+    call_command("ensure_db")
+    call_command("migrate", verbosity=0)
+    missing = orders - generator.generated_count()
+    t = time.perf_counter()
+    if missing > 0:
+        print(f"generating {missing} orders …", flush=True)
+        call_command("demo", orders=orders, quiet_accounts=True)
+    return time.perf_counter() - t if missing > 0 else 0.0
+
+
+def _plain(period_start: Any, period_end: Any) -> dict[str, Callable[[], Any]]:
+    """The straightforward leaderboards: GROUP BY over the raw rows, the way one would write them first."""
+    from django.db.models import Count, Q, Sum
+
+    from gongzhi.insights.facts import DONE, TAKEN
+    from gongzhi.orders.models import Order, Rating
+    from gongzhi.orgs.models import Organization
+
+    def names(ids: list[int]) -> dict[int, str]:
+        return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+    def accepted() -> list[Any]:
+        rows = list(Order.objects.filter(created_at__gte=period_start, created_at__lt=period_end, org__isnull=False,
+                                         state__in=TAKEN)
+                    .values("org").annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE)))
+                    .order_by("-n", "-done", "org")[:20])
+        names([r["org"] for r in rows])
+        return rows
+
+    def praise() -> list[Any]:
+        rows = list(Rating.objects.filter(order__created_at__gte=period_start, order__created_at__lt=period_end,
+                                          org__isnull=False)
+                    .values("org").annotate(n=Count("id"), s=Sum("stars"))
+                    .order_by("org"))
+        rows.sort(key=lambda r: -(40 + r["s"]) / (10 + r["n"]))
+        names([r["org"] for r in rows[:20]])
+        return rows[:20]
+
+    return {"accepted": accepted, "praise": praise}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    p.add_argument("--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 1_000_000)))
+    p.add_argument("--requests", type=int, default=50)
+    a = p.parse_args()
+    if not a.database_url:
+        p.error("give --database-url or DATABASE_URL (postgres://… or sqlite:////path)")
+    _setup(a.database_url)
+
+    from datetime import date
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from gongzhi.accounts.models import User
+    from gongzhi.accounts.services import token_issue
+    from gongzhi.orders.models import Order
+
+    generated_s = _prepare(a.orders)
+    today = timezone.localdate()
+    first = date(today.year - 1, today.month, 1)
+    first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    # The pages' default (this calendar year: yearly cells) and a rolling 12 months (monthly cells).
+    periods = {str(today.year): (date(today.year, 1, 1), date(today.year + 1, 1, 1)),
+               f"{first:%Y-%m}:{today:%Y-%m}": (first, date(today.year + (today.month == 12), today.month % 12 + 1, 1))}
+
+    def client(username: str) -> Client:
+        token = token_issue(user=User.objects.get(username=username))[1]
+        return Client(headers={"Authorization": f"Bearer {token}"})
+
+    mzj, street = client("mzj"), client("street_dg")
+
+    def get(c: Client, path: str, period: str) -> Callable[[], Any]:
+        def call() -> Any:
+            response = c.get(path, {"period": period})
+            assert response.status_code == 200, response.content[:300]
+            return response
+
+        return call
+
+    results: dict[str, dict[str, float]] = {}
+    # Calibration: what the smallest API call costs on this machine (token, grants, one tiny query).
+    results["calibration: API categories list (1 query)"] = _timed(
+        get(mzj, "/api/v1/categories", str(today.year)), a.requests)
+    for period, (a_day, b_day) in periods.items():
+        start = timezone.make_aware(timezone.datetime(a_day.year, a_day.month, 1))
+        end = timezone.make_aware(timezone.datetime(b_day.year, b_day.month, 1))
+        plain = _plain(start, end)
+        results[f"{period} plain accepted (GROUP BY orders)"] = _timed(plain["accepted"], a.requests)
+        results[f"{period} plain praise (GROUP BY ratings)"] = _timed(plain["praise"], a.requests)
+        for name, c, path in (("API accepted leaderboard", mzj, "leaderboards/accepted"),
+                              ("API praise leaderboard", mzj, "leaderboards/praise"),
+                              ("API category leaderboard", mzj, "leaderboards/categories"),
+                              ("API dashboard (district, mzj)", mzj, "dashboard"),
+                              ("API dashboard (street, street_dg)", street, "dashboard")):
+            results[f"{period} {name}"] = _timed(get(c, f"/api/v1/insights/{path}", period), a.requests)
+
+    from gongzhi.insights.models import Tally
+    from gongzhi.orgs.models import Organization
+
+    facts = _machine()
+    print(f"\norders: {Order.objects.count()}  organizations: {Organization.objects.count()}  "
+          f"counter cells: {Tally.objects.count()}  requests: {a.requests} each, after 3 warm-ups")
+    if generated_s:
+        print(f"generation (gongzhi demo --orders {a.orders}): {generated_s:.0f} s")
+    print(f"machine: {facts['cores']} cores, {facts['cpu']}, {facts['memory']}, load {facts['load']}; "
+          f"{facts['database']}")
+    print(f"{'':56} {'median ms':>10} {'p95 ms':>10}")
+    for name, r in results.items():
+        print(f"{name:56} {r['median']:10.2f} {r['p95']:10.2f}")
+    for period in periods:
+        for kind, source in (("accepted", "orders"), ("praise", "ratings")):
+            base = results[f"{period} plain {kind} (GROUP BY {source})"]["median"]
+            api = results[f"{period} API {kind} leaderboard"]["median"]
+            print(f"speed-up {period} {kind}: {base / api:.1f}× (plain {base:.1f} ms → API {api:.1f} ms, median)")
+    worst = max(r["median"] for k, r in results.items() if " API " in k)
+    print(f"goal ≤ 20 ms median for the leaderboard and dashboard API: {'met' if worst <= 20 else 'NOT met'} "
+          f"(slowest API median {worst:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The one permission chokepoint.
+
+Every list, detail, export and aggregate is filtered by :func:`restrict`; single objects are
+checked with :func:`can` (or fetched with :func:`get_for`, which answers 404 to an outsider).
+A model takes part by registering a :class:`Policy` that turns a user's grants into a filter for
+an action. An action no policy grants matches nothing: the default is to deny.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from gongzhi.accounts.models import Grant, Role
+from gongzhi.core.errors import NotFound
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str
+    area_id: int | None
+    area_path: str | None
+    organization_id: int | None
+    department_id: int | None
+
+
+class Grants:
+    """A user's grants, loaded once per request and cached on the user object."""
+
+    def __init__(self, user: Any, scopes: list[Scope]) -> None:
+        self.user = user
+        self.scopes = scopes
+
+    @property
+    def authenticated(self) -> bool:
+        # A deactivated account keeps is_authenticated; it must not pass "the user's own rows" rules.
+        return bool(getattr(self.user, "is_authenticated", False) and getattr(self.user, "is_active", False))
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(getattr(self.user, "is_superuser", False)) or any(s.role == Role.ADMIN for s in self.scopes)
+
+    def roles(self) -> set[str]:
+        return {s.role for s in self.scopes}
+
+    def has_role(self, *roles: str) -> bool:
+        return any(s.role in roles for s in self.scopes)
+
+    def of(self, *roles: str) -> list[Scope]:
+        return [s for s in self.scopes if s.role in roles]
+
+    def area_paths(self, *roles: str) -> list[str]:
+        return [s.area_path for s in self.of(*roles) if s.area_path]
+
+    def organization_ids(self, *roles: str) -> set[int]:
+        roles = roles or (Role.ORG_ADMIN, Role.ORG_MEMBER)
+        return {s.organization_id for s in self.of(*roles) if s.organization_id}
+
+    def department_ids(self) -> set[int]:
+        return {s.department_id for s in self.of(Role.DEPT_STAFF) if s.department_id}
+
+    def area_q(self, field: str, *roles: str) -> Q:
+        """Objects whose area lies within a granted subtree; ``field`` names the related Area ("" for Area itself)."""
+        lookup = f"{field}__path__startswith" if field else "path__startswith"
+        q = Q(pk__in=[])
+        for path in self.area_paths(*roles):
+            q |= Q(**{lookup: path})
+        return q
+
+    def covers_area(self, area: Any, *roles: str) -> bool:
+        return any(area.path.startswith(p) for p in self.area_paths(*roles))
+
+
+def grants_for(user: Any) -> Grants:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Grants(user, [])
+    cached = getattr(user, "_gongzhi_grants", None)
+    if cached is not None:
+        return cached
+    rows = Grant.objects.filter(user=user).select_related("area").only(
+        "role", "area_id", "area__path", "organization_id", "department_id"
+    )
+    grants = Grants(
+        user,
+        [Scope(g.role, g.area_id, g.area.path if g.area else None, g.organization_id, g.department_id) for g in rows],
+    )
+    user._gongzhi_grants = grants
+    return grants
+
+
+def forget_grants(user: Any) -> None:
+    if hasattr(user, "_gongzhi_grants"):
+        del user._gongzhi_grants
+
+
+PolicyRule = Callable[[Grants], Q | None]
+
+
+class Policy:
+    """Per model: ``rules[action](grants)`` returns the filter of what the user may do, or None for nothing.
+
+    Admins pass every rule unless ``admin_all`` is False for the action.
+    """
+
+    rules: dict[str, PolicyRule] = {}
+    admin_all: bool = True
+
+    def q(self, grants: Grants, action: str) -> Q | None:
+        rule = self.rules.get(action)
+        if grants.is_admin and self.admin_all:
+            return Q()
+        if rule is None:
+            return None
+        return rule(grants)
+
+
+_registry: dict[type[models.Model], Policy] = {}
+
+
+def register(model: type[models.Model]) -> Callable[[type[Policy]], type[Policy]]:
+    def wrap(policy_cls: type[Policy]) -> type[Policy]:
+        _registry[model] = policy_cls()
+        return policy_cls
+
+    return wrap
+
+
+def policy_for(model: type[models.Model]) -> Policy:
+    try:
+        return _registry[model]
+    except KeyError:
+        raise LookupError(f"No permission policy registered for {model._meta.label}") from None
+
+
+def restrict[M: models.Model](queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
+    """Only the rows of ``queryset`` that ``user`` may ``action``."""
+    q = policy_for(queryset.model).q(grants_for(user), action)
+    return queryset.none() if q is None else queryset.filter(q)
+
+
+def can(user: Any, action: str, obj: models.Model) -> bool:
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def get_for[M: models.Model](queryset: QuerySet[M], user: Any, action: str, **lookup: Any) -> M:
+    """The object, if the user may ``action`` it; otherwise :class:`NotFound` (no leak of its existence)."""
+    obj = restrict(queryset, user, action).filter(**lookup).first()
+    if obj is None:
+        raise NotFound()
+    return obj

@@ -1,0 +1,183 @@
+"""Writes for accounts: users, grants, login with throttling, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts.models import AREA_ROLES, DEPT_ROLES, ORG_ROLES, ApiToken, Grant, LoginFailure, Role, User
+from gongzhi.accounts.permissions import forget_grants
+from gongzhi.audit.services import audit_record
+from gongzhi.core.errors import RateLimited, ValidationFailed
+
+TOKEN_PREFIX = "gz_"  # noqa: S105 - a marker, not a secret
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str | None,
+    display_name: str = "",
+    phone: str = "",
+    is_superuser: bool = False,
+    check_password: bool = True,
+) -> User:
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not username:
+        errors["username"] = [_("请填写用户名")]
+    elif User.objects.filter(username=username).exists():
+        errors["username"] = [_("用户名“%(name)s”已被使用，请换一个") % {"name": username}]
+    if password and check_password:
+        try:
+            validate_password(password, User(username=username, display_name=display_name))
+        except DjangoValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        user = User(
+            username=username,
+            display_name=display_name,
+            phone=phone,
+            is_superuser=is_superuser,
+            is_staff=is_superuser,
+        )
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        audit_record(actor=actor, action="accounts.user.created", target=user, data={"username": username})
+    return user
+
+
+def grant_add(*, actor: Any, user: User, role: str, area: Any = None, organization: Any = None,
+              department: Any = None) -> Grant:
+    """Give ``user`` a role in a scope; the scope must fit the role."""
+    if role not in Role.values:
+        raise ValidationFailed({"role": [_("未知角色：%(role)s") % {"role": role}]})
+    if role in AREA_ROLES and (area is None or organization or department):
+        raise ValidationFailed({"area": [_("该角色需要指定一个区域")]})
+    if role in ORG_ROLES and (organization is None or area or department):
+        raise ValidationFailed({"organization": [_("该角色需要指定一个社会组织")]})
+    if role in DEPT_ROLES and (department is None or area is None or organization):
+        raise ValidationFailed({"department": [_("职能部门工作人员需要指定部门和区域")]})
+    if role in (Role.ADMIN, Role.EXPERT) and (area or organization or department):
+        raise ValidationFailed({"role": [_("该角色不限定范围，请勿指定区域或组织")]})
+    with transaction.atomic():
+        grant, created = Grant.objects.get_or_create(
+            user=user, role=role, area=area, organization=organization, department=department,
+            defaults={"granted_by": actor if getattr(actor, "pk", None) else None},
+        )
+        if created:
+            forget_grants(user)  # grants are cached on the user object; the new one counts at once
+            audit_record(
+                actor=actor,
+                action="accounts.grant.added",
+                target=user,
+                data={"role": role, "area": getattr(area, "code", None), "organization": getattr(organization, "pk", None),
+                      "department": getattr(department, "pk", None)},
+            )
+    return grant
+
+
+def _throttle_check(username: str, ip: str | None) -> None:
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+    recent = LoginFailure.objects.filter(at__gte=since)
+    checks = [(recent.filter(username=username.lower()), settings.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+               _("该账号登录失败次数过多，已暂时锁定。请 %(minutes)s 分钟后再试，或联系管理员重置密码。"))]
+    if ip:
+        checks.append((recent.filter(ip=ip), settings.LOGIN_MAX_FAILURES_PER_IP,
+                       _("此网络地址登录失败次数过多，请 %(minutes)s 分钟后再试。")))
+    for qs, limit, message in checks:
+        times = list(qs.order_by("-at").values_list("at", flat=True)[:limit])
+        if len(times) >= limit:
+            # Locked until the oldest failure that counts slides out of the window.
+            unlock = times[-1] + timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+            wait = max(1, math.ceil((unlock - timezone.now()).total_seconds()))
+            raise RateLimited(message % {"minutes": max(1, math.ceil(wait / 60))}, retry_after=wait)
+
+
+def login_check(*, username: str, password: str, ip: str | None, request: Any = None) -> User:
+    """Authenticate, counting failures per account and per address. Raises on refusal."""
+    username = (username or "").strip()
+    if not username or not password:
+        raise ValidationFailed({"username" if not username else "password": [_("请输入用户名和密码")]})
+    if "\x00" in username:  # PostgreSQL cannot even look such a name up
+        raise ValidationFailed({"password": [_("用户名或密码不正确")]})
+    _throttle_check(username, ip)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        with transaction.atomic():
+            LoginFailure.objects.create(username=username.lower(), ip=ip, at=timezone.now())
+        raise ValidationFailed({"password": [_("用户名或密码不正确")]})
+    with transaction.atomic():
+        LoginFailure.objects.filter(username=username.lower()).delete()
+        audit_record(actor=user, action="accounts.user.logged_in", target=user, ip=ip)
+    return user  # type: ignore[return-value]
+
+
+def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new bearer token; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, key_hash=_hash_token(raw), prefix=raw[:8], name=name[:100])
+        audit_record(actor=user, action="accounts.token.issued", target=token, data={"prefix": token.prefix})
+    return token, raw
+
+
+def token_authenticate(raw: str) -> User | None:
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch last use at most once a minute: a write per request would serialize busy integrations.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="accounts.token.revoked", target=token, data={"prefix": token.prefix})
+    return token
+
+
+def token_revoke_raw(*, raw: str) -> bool:
+    token = ApiToken.objects.filter(key_hash=_hash_token(raw), revoked_at__isnull=True).select_related("user").first()
+    if token is None:
+        return False
+    token_revoke(actor=token.user, token=token)
+    return True
+
+
+def user_set_elder_mode(*, user: User, enabled: bool) -> None:
+    User.objects.filter(pk=user.pk).update(elder_mode=enabled)
+    user.elder_mode = enabled

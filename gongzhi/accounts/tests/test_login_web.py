@@ -1,0 +1,142 @@
+"""Signing in and out on the web, the account page, and CSRF protection of forms."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils.html import escape
+
+from gongzhi.accounts.models import ApiToken
+from gongzhi.accounts.services import token_issue
+
+PASSWORD = "gongzhi-demo"
+
+
+def login(client: Client, username: str, password: str = PASSWORD, **extra):
+    return client.post("/login/", {"username": username, "password": password, **extra})
+
+
+def test_login_page_is_a_chinese_form(demo):
+    response = Client().get("/login/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for text in ("<h1>登录</h1>", "用户名", "密码", 'name="csrfmiddlewaretoken"', 'autocomplete="current-password"',
+                 "忘记密码请联系所在社区或系统管理员重置"):
+        assert text in body
+
+
+def test_login_lands_on_the_workspace(demo):
+    client = Client()
+    response = login(client, "resident_a")
+    assert response.status_code == 302
+    assert response["Location"] == "/workspace/"
+    assert client.get("/workspace/").status_code == 200
+
+
+def test_wrong_password_shows_the_message(demo):
+    response = login(Client(), "resident_a", "wrong-password")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'data-testid="login-error"' in body
+    assert "用户名或密码不正确" in body
+    assert 'value="resident_a"' in body  # the username is kept, the password is not
+    assert "wrong-password" not in body
+
+
+def test_empty_form_says_what_is_missing(demo):
+    response = Client().post("/login/", {"username": "", "password": ""})
+    assert response.status_code == 400
+    assert "这个字段是必填项" in response.content.decode()
+
+
+def test_lockout_shows_the_message_with_429(demo, settings):
+    client = Client()
+    for _ in range(settings.LOGIN_MAX_FAILURES_PER_ACCOUNT):
+        login(client, "org_a", "wrong-password")
+    response = login(client, "org_a")
+    assert response.status_code == 429
+    assert "该账号登录失败次数过多，已暂时锁定" in response.content.decode()
+    assert client.get("/workspace/").status_code == 302  # still not signed in
+
+
+@pytest.mark.parametrize("target", ["/account/", "/areas/330903003005/"])
+def test_login_follows_a_local_next(demo, target):
+    response = login(Client(), "community_xp", next=target)
+    assert response["Location"] == target
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "http://evil.example/workspace/",
+                                    "javascript:alert(1)", "/\\evil.example"])
+def test_login_refuses_an_open_redirect(demo, target):
+    client = Client()
+    page = client.get("/login/", {"next": target}).content.decode()
+    assert f'value="{escape(target)}"' not in page
+    response = login(client, "resident_a", next=target)
+    assert response.status_code == 302
+    assert response["Location"] == "/workspace/"
+
+
+def test_login_page_keeps_a_local_next(demo):
+    body = Client().get("/login/", {"next": "/account/"}).content.decode()
+    assert 'name="next" value="/account/"' in body
+
+
+def test_logout_is_post_only(web):
+    client = web("resident_a")
+    assert client.get("/logout/").status_code == 405
+    assert client.get("/workspace/").status_code == 200  # still signed in
+    response = client.post("/logout/")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "您已安全退出" in client.get("/").content.decode()
+    assert client.get("/workspace/").status_code == 302
+
+
+def test_login_form_needs_csrf(demo):
+    client = Client(enforce_csrf_checks=True)
+    response = login(client, "resident_a")
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
+    client.get("/login/")
+    response = login(client, "resident_a", csrfmiddlewaretoken=client.cookies["csrftoken"].value)
+    assert response.status_code == 302
+
+
+def test_logout_form_needs_csrf(demo, user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user("resident_a"))
+    assert client.post("/logout/").status_code == 403
+    assert client.get("/workspace/").status_code == 200
+
+
+# ---- the account page ----------------------------------------------------------------------------
+
+
+def test_account_page_lists_roles_and_tokens(web, user):
+    token, _raw = token_issue(user=user("org_a"), name="对接系统")
+    body = web("org_a").get("/account/").content.decode()
+    assert "社会组织管理员 · 舟山市普陀区海韵社会工作服务中心" in body
+    assert f"{token.prefix}…" in body and "对接系统" in body
+
+
+def test_account_page_needs_login(demo):
+    response = Client().get("/account/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/account/"
+
+
+def test_revoke_my_token_on_the_web(web, user):
+    token, _raw = token_issue(user=user("org_a"))
+    response = web("org_a").post(f"/account/tokens/{token.pk}/revoke/")
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+@pytest.mark.parametrize("persona", ["org_b", "resident_a"])
+def test_revoking_someone_elses_token_on_the_web_is_404(web, user, persona):
+    token, _raw = token_issue(user=user("org_a"))
+    response = web(persona).post(f"/account/tokens/{token.pk}/revoke/")
+    assert response.status_code == 404
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+    assert f"{token.prefix}…" not in web(persona).get("/account/").content.decode()

@@ -1,0 +1,54 @@
+"""``Idempotency-Key`` for API writes: a retried POST returns the first result instead of acting twice.
+
+The record is written in the same transaction as the action, so either both exist or neither; two
+concurrent requests with one key collide on the unique constraint and the loser answers with the
+winner's stored result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from gongzhi.core.errors import Conflict, ValidationFailed
+from gongzhi.core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+
+
+def run_idempotent(request: HttpRequest, action: Callable[[], tuple[int, Any]],
+                   serialize: Callable[[Any], Any]) -> tuple[int, Any]:
+    """Run ``action`` (returning status and result) once per (user, key); ``serialize`` makes it JSON."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        status, result = action()
+        return status, serialize(result)
+    if len(key) > 100:
+        raise ValidationFailed({HEADER: [_("幂等键最长 100 个字符")]})
+    user = request.user
+    previous = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if previous is not None:
+        return _replay(previous, request)
+    try:
+        with transaction.atomic():
+            status, result = action()
+            body = serialize(result)
+            IdempotencyRecord.objects.create(user=user, key=key, method=request.method or "", path=request.path,
+                                             status=status, body=body)
+    except IntegrityError:
+        previous = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if previous is None:
+            raise
+        return _replay(previous, request)
+    return status, body
+
+
+def _replay(record: IdempotencyRecord, request: HttpRequest) -> tuple[int, Any]:
+    if record.path != request.path or record.method != request.method:
+        raise Conflict(_("该幂等键已用于另一个请求（%(method)s %(path)s），请换一个新的键") %
+                       {"method": record.method, "path": record.path})
+    return record.status, record.body

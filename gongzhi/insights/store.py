@@ -1,0 +1,179 @@
+"""Writing the counters: the in-transaction upsert, and the set-based rebuild from the facts.
+
+The upsert is one ``INSERT … ON CONFLICT (cell) DO UPDATE SET n = n + excluded.n`` statement for all the
+cells an order transition touches (SQLite ≥ 3.24 and PostgreSQL speak the same syntax). It creates a
+missing cell and increments an existing one atomically, so two transitions that race on a new cell both
+count. The cells are written in key order, so concurrent transitions lock shared rows in the same order
+and cannot deadlock on each other.
+
+SQL is assembled here from identifiers of our own models (quoted by the backend) and placeholders; no
+value is ever formatted into it (hence the S608 waivers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db import connection
+
+from gongzhi.insights.facts import FACT_FIELDS, GRAINS, KEY_FIELDS, METRIC_NAMES, METRICS, Fact, Grain
+from gongzhi.insights.models import OrderFact, Tally
+
+CELL_COLUMNS = ("grain", *KEY_FIELDS)
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _db_date(value: date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def apply_deltas(deltas: dict[tuple[Any, ...], dict[str, int]]) -> None:
+    """Add ``deltas`` (cell key → {metric: change}) to the counters, creating missing cells."""
+    if not deltas:
+        return
+    metrics = sorted({name for change in deltas.values() for name in change}, key=METRIC_NAMES.index)
+    columns = [*CELL_COLUMNS, *metrics]
+    rows, params = [], []
+    for key in sorted(deltas):
+        change = deltas[key]
+        grain, month, *dims = key
+        params += [grain, _db_date(month), *dims, *(change.get(m, 0) for m in metrics)]
+        rows.append("(" + ", ".join(["%s"] * len(columns)) + ")")
+    table = _table(Tally)
+    sql = (f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) VALUES {', '.join(rows)} "  # noqa: S608
+           f"ON CONFLICT ({', '.join(_q(c) for c in CELL_COLUMNS)}) DO UPDATE SET "
+           + ", ".join(f"{_q(m)} = {table}.{_q(m)} + excluded.{_q(m)}" for m in metrics))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def fact_values(fact: Fact) -> dict[str, Any]:
+    values = fact._asdict()
+    values.pop("order_id")
+    return values
+
+
+def fact_from_row(row: OrderFact) -> Fact:
+    return Fact(**{name: getattr(row, name) for name in FACT_FIELDS})
+
+
+def save_fact(fact: Fact, *, exists: bool) -> None:
+    if exists:
+        OrderFact.objects.filter(order_id=fact.order_id).update(**fact_values(fact))
+    else:
+        OrderFact.objects.create(order_id=fact.order_id, **fact_values(fact))
+
+
+# ---- set-based: the counters recomputed from the facts ----------------------------------------------
+
+def _metric_sql(metric: Any) -> tuple[str, list[Any]]:
+    if metric.field is None:
+        return "COUNT(*)", []
+    column = _q(metric.field)
+    if not metric.values:
+        return f"COALESCE(SUM({column}), 0)", []
+    if len(metric.values) == 1 and metric.values[0] is True:
+        return f"SUM(CASE WHEN {column} THEN 1 ELSE 0 END)", []
+    marks = ", ".join(["%s"] * len(metric.values))
+    return f"SUM(CASE WHEN {column} IN ({marks}) THEN 1 ELSE 0 END)", list(metric.values)
+
+
+def grouped_sql(grain: Grain, *, period: date | None = None) -> tuple[str, list[Any]]:
+    """SELECT of the cells of ``grain`` computed from the facts (of one period if given), columns in
+    ``CELL_COLUMNS + METRIC_NAMES`` order."""
+    kept = {"street_id": grain.geo >= 1, "area_id": grain.geo >= 2, "category_id": grain.category,
+            "org_id": grain.org}
+    when = _q("year" if grain.yearly else "month")
+    dims = [when, _q("district_id")] + [_q(c) if kept[c] else "0" for c in KEY_FIELDS[2:]]
+    group = [when, _q("district_id")] + [_q(c) for c in KEY_FIELDS[2:] if kept[c]]
+    select, params = [], []
+    for m in METRICS:
+        sql, p = _metric_sql(m)
+        select.append(sql)
+        params += p
+    where = ""
+    if period is not None:
+        where = f" WHERE {when} = %s"
+        params.append(_db_date(period))
+    sql = (f"SELECT {grain.code}, {', '.join(dims)}, {', '.join(select)} FROM {_table(OrderFact)}{where} "  # noqa: S608
+           f"GROUP BY {', '.join(group)}")
+    return sql, params
+
+
+def rebuild_tally() -> int:
+    """Replace every counter by its value recomputed from the facts; returns the number of cells."""
+    columns = ", ".join(_q(c) for c in (*CELL_COLUMNS, *METRIC_NAMES))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_table(Tally)}")  # noqa: S608 - table name from the model
+        for grain in GRAINS:
+            select, params = grouped_sql(grain)
+            cursor.execute(f"INSERT INTO {_table(Tally)} ({columns}) {select}", params)
+    return Tally.objects.count()
+
+
+# ---- bulk loading (rebuild, demo history) -------------------------------------------------------------
+
+def bulk_insert(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite. Values must be database-ready
+    (dates as the backend wants them: use ``db_value``)."""
+    table = model._meta.db_table
+    count = 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            names = ", ".join(_q(c) for c in columns)
+            with raw.copy(f"COPY {_q(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        return count
+    marks = ", ".join(["?"] * len(columns))
+    sql = f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in columns)}) VALUES ({marks})"  # noqa: S608
+    batch: list[Sequence[Any]] = []
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 5000:
+                raw.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            raw.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def fact_rows(facts: Iterable[Fact]) -> Iterator[tuple[Any, ...]]:
+    """Facts as OrderFact rows for bulk_insert, columns in ``FACT_FIELDS`` order."""
+    if connection.vendor != "sqlite":
+        yield from facts  # a Fact is already a tuple in column order
+        return
+    for fact in facts:
+        yield tuple(_sqlite(v) for v in fact)
+
+
+def _sqlite(v: Any) -> Any:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, datetime):
+        return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def analyze(*models_: Any) -> None:
+    """Refresh the planner's statistics after a bulk load, so the first queries are planned on real sizes."""
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {_table(model)}")

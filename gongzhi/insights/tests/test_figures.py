@@ -1,0 +1,134 @@
+"""Known answers: a hand-built history through the real order services, every figure checked by hand.
+
+The story, all in 兴普 in March 2026 (the clock decides when each step happens):
+  A  resident_a asks for home care; 海韵 (org_a) claims after 30 min, completes 2 h later; 5 stars.
+  B  resident_a asks again; 互助会 (org_b) claims after 3 min and completes 5 min later (too fast); 3 stars.
+  C  resident_b asks for legal advice and withdraws it.
+  D  community_xp dispatches to 海韵, which rejects it.
+  E  resident_b asks; 海韵 claims after 2 h, completes a day later, resident_b disputes, 海韵 completes again.
+  F  resident_a asks; 互助会 claims three days later (late), completes an hour later.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gongzhi.insights.facts import BUCKETS
+from gongzhi.insights.models import OrderFact
+from gongzhi.insights.tests.conftest import XP2
+from gongzhi.insights.verify import verify
+from gongzhi.orders import services
+from gongzhi.orgs.models import Organization
+
+
+@pytest.fixture
+def story(history):
+    h = history
+    a = h.post()
+    h.done(a, accept={"minutes": 30}, complete={"hours": 2}, stars=5)
+    b = h.post()
+    h.done(b, "org_b", accept={"minutes": 3}, complete={"minutes": 5}, stars=3)
+    c = h.post("resident_b", category="legal", grid=XP2)
+    services.order_cancel(actor=h.u("resident_b"), order_id=c.pk, reason="已自行解决")
+    d = h.post("community_xp", org=Organization.objects.get(name__contains="海韵").pk)
+    services.order_reject(actor=h.u("org_a"), order_id=d.pk, reason="本周人手不足")
+    e = h.post("resident_b", grid=XP2)
+    h.claim(e, after={"hours": 2})
+    h.complete(e, after={"days": 1})
+    h.reopen(e, "resident_b")
+    h.complete(e, after={"hours": 1})
+    f = h.post()
+    h.claim(f, "org_b", after={"days": 3})
+    h.complete(f, "org_b", after={"hours": 1})
+    return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f}
+
+
+def test_every_figure_of_the_story(story, api):
+    body = api("community_xp").get("insights/dashboard", period="2026-03").json()
+    fig = body["figures"]
+    assert fig["posted"] == 6
+    assert fig["accepted"] == 4 and fig["acceptance_rate"] == pytest.approx(4 / 6, abs=1e-4)
+    assert fig["completed"] == 4
+    assert fig["rated"] == 2 and fig["praise_rate"] == 0.5
+    assert fig["ontime_accept_rate"] == 0.75  # F was taken on after its accept-by deadline
+    assert fig["ontime_complete_rate"] == 1.0
+    assert fig["reopen_rate"] == 0.25 and fig["reopened"] == 1
+    assert fig["fast_closures"] == 1 and fig["fast_rate"] == 0.25
+    assert fig["average_rating"] == 4.0
+    # Time to accept: 3 min, 30 min, 2 h, ~3 days → buckets 2, 5, 7, 13; the median ends bucket 5 (32 min)
+    assert fig["accept_median_minutes"] == 32.0
+    assert fig["accept_p90_minutes"] == pytest.approx(4096 * 2 ** 0.6, abs=0.1)
+
+    series = {r["month"]: r for r in body["tables"]["series"]["rows"]}
+    assert series["2026-03"] == {"month": "2026-03", "posted": 6, "pending": 0, "accepted": 0, "rejected": 1,
+                                 "completed": 2, "closed": 2, "cancelled": 1, "forwarded": 0, "signed": 0}
+    categories = {r["category"]: r["posted"] for r in body["tables"]["categories"]["rows"]}
+    assert categories == {"养老服务 · 居家照料": 5, "法律援助": 1}
+    areas = {r["area"]: r["posted"] for r in body["tables"]["areas"]["rows"]}
+    assert areas == {"兴普一网格": 4, "兴普二网格": 2}
+
+
+def test_histograms_hold_each_order_in_its_bucket(story):
+    facts = {o: OrderFact.objects.get(order=story[o]) for o in "abcdef"}
+    assert [facts[o].ta for o in "abef"] == [5, 2, 7, 13]
+    assert facts["a"].tc == 8  # 150 min: [128, 256)
+    assert facts["b"].tc == 4 and facts["b"].fast  # 8 min after posting, 5 min after claiming
+    assert facts["e"].reopens == 1 and facts["e"].state == "completed"
+    assert facts["c"].ta is None and facts["d"].org_id == 0
+    assert all(0 <= (facts[o].ta or 0) < BUCKETS for o in facts)
+
+
+def test_leaderboards_of_the_story(story, api):
+    accepted = api("community_xp").get("insights/dashboard/accepted", period="2026-03").json()
+    # 海韵 took A and E, 互助会 B and F; both completed two: they share first place, listed by id.
+    assert [(r["org"], r["accepted"], r["completed"], r["rank"]) for r in accepted["rows"]] == [
+        ("舟山市普陀区海韵社会工作服务中心", 2, 2, 1), ("东港街道兴普社区邻里互助会", 2, 2, 1)]
+    praise = api("resident_a").get("insights/leaderboards/praise", period="2026-03").json()
+    assert [(r["org"], r["rated"], r["smoothed_rating"]) for r in praise["rows"]] == [
+        ("舟山市普陀区海韵社会工作服务中心", 1, round(45 / 11, 2)), ("东港街道兴普社区邻里互助会", 1, round(43 / 11, 2))]
+    assert "10 × 4.0" in praise["note"]
+
+
+def test_the_story_verifies(story):
+    report = verify()
+    assert report.ok, report.differences
+    assert report.orders == 6
+
+
+def test_the_fast_closure_list_names_the_order(story, api):
+    fast = api("street_dg").get("insights/dashboard/fast", period="2026").json()
+    assert [r["id"] for r in fast["rows"]] == [story["b"].pk]
+
+
+def test_small_organizations_cannot_top_the_praise_board_with_two_ratings(history, api):
+    h = history
+    for _n in range(2):
+        h.done(h.post(), "org_a", accept={"minutes": 10}, complete={"hours": 1}, stars=5)
+    for stars in [5, 4] * 6:  # twelve ratings averaging 4.5
+        h.done(h.post(), "org_b", accept={"minutes": 10}, complete={"hours": 1}, stars=stars)
+    rows = api("street_dg").get("insights/dashboard/praise", period="2026").json()["rows"]
+    assert [(r["org"], r["rated"], r["average_rating"]) for r in rows] == [
+        ("东港街道兴普社区邻里互助会", 12, 4.5), ("舟山市普陀区海韵社会工作服务中心", 2, 5.0)]
+    assert rows[0]["smoothed_rating"] == round((40 + 54) / 22, 2) and rows[1]["smoothed_rating"] == round(50 / 12, 2)
+
+
+def test_yearly_and_monthly_cells_agree(story, api):
+    """A whole calendar year is read from yearly cells, a part of one from monthly cells: same figures."""
+    client = api("street_dg")
+    year = client.get("insights/dashboard/rates", period="2026").json()["rows"]
+    months = client.get("insights/dashboard/rates", period="2026-02:2026-04").json()["rows"]
+    mixed = client.get("insights/dashboard/rates", period="2025-11:2027-01").json()["rows"]
+    assert year == months == mixed
+    boards = [client.get("insights/dashboard/praise", period=p).json()["rows"] for p in ("2026", "2026-03")]
+    assert boards[0] == boards[1]
+
+
+def test_split_period_into_years_and_months():
+    from datetime import date
+
+    from gongzhi.insights.cube import parse_period, split_period
+
+    assert split_period(parse_period("2026")) == ([date(2026, 1, 1)], [])
+    assert split_period(parse_period("2025-11:2027-02")) == (
+        [date(2026, 1, 1)], [(date(2025, 11, 1), date(2025, 12, 1)), (date(2027, 1, 1), date(2027, 2, 1))])
+    assert split_period(parse_period("2026-02:2026-12")) == ([], [(date(2026, 2, 1), date(2026, 12, 1))])

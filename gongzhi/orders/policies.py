@@ -1,0 +1,114 @@
+"""Who may see orders, the hall and the ledger: the rules the permission chokepoint applies."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from gongzhi.accounts.models import Role
+from gongzhi.accounts.permissions import Grants, Policy, register
+from gongzhi.areas.models import Area
+from gongzhi.orders.models import Category, LedgerEntry, Order, OrderEvent, OrderPhoto, Rating, State
+from gongzhi.orgs.models import OrgStatus
+
+STAFF = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
+SUPERVISORS = (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
+
+
+def served_paths(g: Grants) -> list[str]:
+    """Area paths served by the user's active organizations (cached on the grants of this request)."""
+    cached = getattr(g, "_served_paths", None)
+    if cached is None:
+        orgs = g.organization_ids()
+        cached = list(
+            Area.objects.filter(serving_orgs__in=orgs)
+            .exclude(serving_orgs__status__in=[OrgStatus.SUSPENDED, OrgStatus.DEREGISTERED])
+            .values_list("path", flat=True).distinct()
+        ) if orgs else []
+        g._served_paths = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def served_q(g: Grants, prefix: str = "") -> Q:
+    """Orders in the areas the user's organizations serve, whatever their state."""
+    paths = served_paths(g)
+    if not paths:
+        return Q(pk__in=[])
+    where = Q()
+    for path in paths:
+        where |= Q(**{f"{prefix}area__path__startswith": path})
+    return where
+
+
+def hall_q(g: Grants, prefix: str = "") -> Q:
+    """Open needs nobody holds, in the areas the user's organizations serve."""
+    return Q(**{f"{prefix}state": State.PENDING, f"{prefix}org__isnull": True,
+                f"{prefix}department__isnull": True}) & served_q(g, prefix)
+
+
+def order_view_q(g: Grants, prefix: str = "") -> Q | None:
+    if not g.authenticated:
+        return None
+    p = prefix
+    q = Q(**{f"{p}requester_id": g.user.pk}) | Q(**{f"{p}created_by_id": g.user.pk})
+    orgs = g.organization_ids()
+    if orgs:
+        q |= Q(**{f"{p}org_id__in": orgs}) | hall_q(g, p)
+    if g.has_role(*STAFF):
+        q |= g.area_q(f"{p}area", *STAFF)
+    depts = g.department_ids()
+    if depts:
+        q |= Q(**{f"{p}department_id__in": depts}) | Q(**{f"{p}dispatcher_department_id__in": depts})
+    return q
+
+
+@register(Order)
+class OrderPolicy(Policy):
+    rules = {
+        "view": order_view_q,
+        "hall": lambda g: hall_q(g) if g.organization_ids() else None,
+        # An organization that tries to claim a need in its area learns who took it first (409), not 404.
+        "claim": lambda g: served_q(g) | Q(org_id__in=g.organization_ids()) if g.organization_ids() else None,
+        "supervise": lambda g: g.area_q("area", Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
+        if g.has_role(*SUPERVISORS) else None,
+    }
+
+
+def _via_order(g: Grants) -> Q | None:
+    return order_view_q(g, "order__")
+
+
+@register(OrderEvent)
+class OrderEventPolicy(Policy):
+    rules = {"view": _via_order}
+
+
+@register(OrderPhoto)
+class OrderPhotoPolicy(Policy):
+    rules = {"view": _via_order}
+
+
+@register(Rating)
+class RatingPolicy(Policy):
+    rules = {"view": _via_order}
+
+
+def ledger_q(g: Grants) -> Q | None:
+    if not g.authenticated:
+        return None
+    q = Q(org_id__in=g.organization_ids()) if g.organization_ids() else Q(pk__in=[])
+    if g.has_role(*STAFF):
+        q |= g.area_q("area", *STAFF)
+    depts = g.department_ids()
+    if depts:
+        q |= Q(order__dispatcher_department_id__in=depts)
+    return q
+
+
+@register(LedgerEntry)
+class LedgerPolicy(Policy):
+    rules = {"view": ledger_q, "export": ledger_q}
+
+
+@register(Category)
+class CategoryPolicy(Policy):
+    rules = {"view": lambda g: Q(active=True) if g.authenticated else None}

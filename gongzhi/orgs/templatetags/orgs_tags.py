@@ -1,0 +1,9 @@
+"""Template filters for personal data: ``{{ name|masked_name }}``, ``{{ phone|masked_phone }}``."""
+
+from django import template
+
+from gongzhi.orgs.masking import mask_name, mask_phone
+
+register = template.Library()
+register.filter("masked_name", mask_name)
+register.filter("masked_phone", mask_phone)

@@ -1,0 +1,1 @@
+"""Web pages of the organizations app: public directory, register, organization console, pools."""
