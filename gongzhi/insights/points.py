@@ -26,8 +26,10 @@ from fractions import Fraction
 from typing import Any
 
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.core.errors import ValidationFailed
 from gongzhi.insights import conf
 from gongzhi.insights.facts import GRAINS, STARS
 from gongzhi.insights.models import DEFAULT_WEIGHTS, PointsFormula, Tally
@@ -36,6 +38,16 @@ from gongzhi.orgs.models import PUBLIC_STATUSES, AnnualReport, GradeAward, Organ
 CENT = Decimal("0.01")
 ORG_GRAIN = next(g for g in GRAINS if g.org and not g.category and g.geo == 0 and g.yearly)
 NEEDED = ("done", "done_due", "done_ontime", "taken_due", "taken_ontime", "reopens", *STARS)
+
+
+def check_year(year: int, *, past: bool = False) -> int:
+    """A year points can be asked for (2000 to next year); ``past``: one that has ended (to freeze it)."""
+    this = timezone.localdate().year
+    if not isinstance(year, int) or not 2000 <= year <= this + 1:
+        raise ValidationFailed({"year": [_("年度应在 2000 到 %(y)s 之间") % {"y": this + 1}]})
+    if past and year >= this:
+        raise ValidationFailed({"year": [_("%(y)s 年度尚未结束，年度结束后才能固化排名") % {"y": year}]})
+    return year
 
 
 def _cents(value: Decimal | Fraction) -> Decimal:

@@ -534,6 +534,7 @@ def points_ranking(user: Any, year: int) -> Ranking:
     visible = _visible_org_ids(user)
     if visible == set():
         raise NotFound()
+    points.check_year(year)
     snapshot = PointsSnapshot.objects.filter(year=year).first()
     if snapshot is not None:
         entries = restrict(PointsEntry.objects.filter(snapshot=snapshot), user, "view").select_related("org")
@@ -559,6 +560,7 @@ def org_points(user: Any, *, org_id: int, year: int) -> dict[str, Any]:
 def frozen_points(user: Any, *, org_id: int, year: int) -> PointsEntry | None:
     """For project calls and reviewers: an organization's frozen entry of ``year``, or None if not frozen yet.
     Through the chokepoint: reviewers and civil affairs staff read every entry, an organization its own."""
+    points.check_year(year)
     return restrict(PointsEntry.objects.filter(snapshot__year=year, org_id=org_id), user, "view") \
         .select_related("snapshot").first()
 

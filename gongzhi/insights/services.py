@@ -156,19 +156,10 @@ def _may_publish(actor: Any) -> None:
         raise PermissionDenied(_("只有民政局工作人员可以发布积分公式或固化排名"))
 
 
-def _year(year: int, *, past: bool = False) -> int:
-    this = timezone.localdate().year
-    if not isinstance(year, int) or not 2000 <= year <= this + 1:
-        raise ValidationFailed({"year": [_("年度应在 2000 到 %(y)s 之间") % {"y": this + 1}]})
-    if past and year >= this:
-        raise ValidationFailed({"year": [_("%(y)s 年度尚未结束，年度结束后才能固化排名") % {"y": year}]})
-    return year
-
-
 def points_formula_set(*, actor: Any, year: int, **weights: Any) -> PointsFormula:
     """Publish the weights of a year's points (unknown names are refused; missing ones keep their value)."""
     _may_publish(actor)
-    _year(year)
+    points.check_year(year)
     unknown = sorted(set(weights) - set(DEFAULT_WEIGHTS))
     if unknown:
         raise ValidationFailed({name: [_("没有这一项权重")] for name in unknown})
@@ -202,7 +193,7 @@ def points_freeze(*, actor: Any, year: int) -> PointsSnapshot:
     """Freeze a finished year's ranking: what project calls and reviewers read from then on."""
     if actor is not None:
         _may_publish(actor)
-    _year(year, past=True)
+    points.check_year(year, past=True)
     with transaction.atomic():
         if PointsSnapshot.objects.filter(year=year).exists():
             raise Conflict(_("%(y)s 年度排名已固化") % {"y": year})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db.models import Q
 
 from gongzhi.accounts.models import Role
-from gongzhi.accounts.permissions import Grants, Policy, register
+from gongzhi.accounts.permissions import Grants, Policy, PolicyRule, register
 from gongzhi.areas.models import Area
 from gongzhi.orders.models import Category, LedgerEntry, Order, OrderEvent, OrderPhoto, Rating, State
 from gongzhi.orgs.models import OrgStatus
+from gongzhi.orgs.policies import org_view
 
 STAFF = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
 SUPERVISORS = (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
@@ -70,11 +71,22 @@ class OrderPolicy(Policy):
         "claim": lambda g: served_q(g) | Q(org_id__in=g.organization_ids()) if g.organization_ids() else None,
         "supervise": lambda g: g.area_q("area", Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
         if g.has_role(*SUPERVISORS) else None,
+        "public": lambda g: public_q()(g),
     }
 
 
 def _via_order(g: Grants) -> Q | None:
     return order_view_q(g, "order__")
+
+
+SERVICE_DONE = (State.COMPLETED, State.CLOSED)
+
+
+def public_q(prefix: str = "") -> PolicyRule:
+    """What an organization's public page may count and show of an order: done services of an organization
+    the viewer may see. Counts and photos only; who asked, where and what stay behind "view"."""
+    org_rule = org_view(f"{prefix}org__")
+    return lambda g: Q(**{f"{prefix}state__in": SERVICE_DONE, f"{prefix}org__isnull": False}) & org_rule(g)
 
 
 @register(OrderEvent)
@@ -84,12 +96,12 @@ class OrderEventPolicy(Policy):
 
 @register(OrderPhoto)
 class OrderPhotoPolicy(Policy):
-    rules = {"view": _via_order}
+    rules = {"view": _via_order, "public": lambda g: public_q("order__")(g)}
 
 
 @register(Rating)
 class RatingPolicy(Policy):
-    rules = {"view": _via_order}
+    rules = {"view": _via_order, "public": lambda g: public_q("order__")(g)}
 
 
 def ledger_q(g: Grants) -> Q | None:

@@ -352,7 +352,9 @@ def _detail_context(request: HttpRequest, order: Order, failed: tuple[str, Any] 
     return {"order": order, "contact": selectors.contact_for(user, order), "events": _timeline(order, names),
             "back": _back(user),
             "photos": list(order.photos.all()), "ratings": _ratings(order), "actions": actions,
-            "error": error, "deadline": deadline}
+            "error": error, "deadline": deadline,
+            # Staff who may reassign see organizations ranked for this need (loaded after the page).
+            "suggest_matches": "reassign" in allowed}
 
 
 BACK_LISTS = [((Role.RESIDENT,), "orders:mine"), (ORG_ROLES, "orders:org"), ((Role.DEPT_STAFF,), "orders:inbox"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts.permissions import grants_for
 from gongzhi.areas.models import Area, Level
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.orders.forms import category_choices
 from gongzhi.orgs.models import (
     Department,
     Organization,
@@ -180,7 +181,7 @@ class VolunteerForm(forms.Form):
 
 
 class OfferForm(forms.Form):
-    category_code = forms.CharField(label=_("服务类别代码"), max_length=40, help_text=_("如 elderly_care"))
+    category_code = forms.ChoiceField(label=_("服务类别"), error_messages={"required": _("请选择服务类别")})
     title = forms.CharField(label=_("服务名称"), max_length=100)
     area = forms.ChoiceField(label=_("服务区域"), required=False)
     capacity_per_month = forms.IntegerField(label=_("每月可服务量"), min_value=0, initial=0)
@@ -190,6 +191,7 @@ class OfferForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = area_choices(user, everywhere=True, blank=_("不限"))
+        self.fields["category_code"].choices = [("", _("请选择")), *category_choices(user)]
 
     def service_kwargs(self) -> dict[str, Any]:
         return {**self.cleaned_data, "area": area_of(self.cleaned_data["area"])}

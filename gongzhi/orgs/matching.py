@@ -51,7 +51,7 @@ from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.permissions import get_for, grants_for, restrict
 from gongzhi.areas.models import Area, Level
-from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.insights import conf as rating_conf
 from gongzhi.insights.facts import smoothed_rating
 from gongzhi.orders import rules
@@ -407,9 +407,15 @@ def order_matches(user: Any, order_id: int, *, limit: int = 10) -> tuple[Order, 
 def preview_matches(user: Any, *, category: str, area: str, limit: int = 10) -> tuple[Order, list[Match]]:
     """Organizations ranked for a need not yet entered (the dispatch form): staff who could dispatch it
     in that area only; 404 for everyone else and for an unknown category or place."""
-    place = Area.objects.filter(code=(area or "").strip(), level__in=(Level.COMMUNITY, Level.GRID)).first()
-    cat = restrict(Category.objects.all(), user, "view").filter(code=(category or "").strip()).first()
     grants = grants_for(user)
+    if not (grants.is_admin or grants.has_role(*PREVIEW_ROLES)):
+        raise NotFound()
+    category, area = (category or "").strip(), (area or "").strip()
+    if not category or not area:
+        raise ValidationFailed({"category" if not category else "area":
+                                [_("先选择服务类别和社区/网格，再看推荐的社会组织")]})
+    place = Area.objects.filter(code=area, level__in=(Level.COMMUNITY, Level.GRID)).first()
+    cat = restrict(Category.objects.all(), user, "view").filter(code=category).first()
     if place is None or cat is None or not (grants.is_admin or grants.covers_area(place, *PREVIEW_ROLES)):
         raise NotFound()
     draft = Order(category=cat, area=place, community=place if place.level == Level.COMMUNITY else place.parent)

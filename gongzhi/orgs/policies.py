@@ -34,7 +34,8 @@ FILING_STAFF = (Role.CIVIL_AFFAIRS, Role.STREET_STAFF, Role.COMMUNITY_WORKER)
 POOL_STAFF = (Role.CIVIL_AFFAIRS, Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
 
 
-def _org_view(prefix: str = "") -> PolicyRule:
+def org_view(prefix: str = "") -> PolicyRule:
+    """Who may see an organization (its public page): anyone while it is public, its people and area staff always."""
     def rule(g: Grants) -> Q:
         return (Q(**{f"{prefix}status__in": PUBLIC_STATUSES})
                 | Q(**{f"{prefix}pk__in": g.organization_ids()})
@@ -54,7 +55,7 @@ def _org_record(field: str, *staff: str) -> PolicyRule:
 @register(Organization)
 class OrganizationPolicy(Policy):
     rules = {
-        "view": _org_view(),
+        "view": org_view(),
         "change": lambda g: Q(pk__in=g.organization_ids(Role.ORG_ADMIN)),
         "supervise": lambda g: g.area_q("home_area", Role.CIVIL_AFFAIRS),
         "file": lambda g: g.area_q("home_area", *FILING_STAFF),

@@ -19,7 +19,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound
 from gongzhi.insights import conf as rating_conf
 from gongzhi.insights.facts import smoothed_rating
-from gongzhi.orders.models import Order, OrderPhoto, Rating, State
+from gongzhi.orders.models import Order, OrderPhoto, Rating
 from gongzhi.orgs.models import (
     PUBLIC_STATUSES,
     REGISTERED_TYPES,
@@ -126,28 +126,25 @@ class PublicFigures:
     rating_prior_mean: float = 0.0
 
 
-SERVICE_DONE = (State.COMPLETED, State.CLOSED)
-
-
-def _publicly(user: Any, org: Organization) -> QuerySet[Organization]:
-    """The organization, if the user may see its public page: the door for its public order figures."""
-    return restrict(Organization.objects.filter(pk=org.pk), user, "view")
-
 
 def org_order_figures(user: Any, org: Organization) -> dict[str, Any]:
     """Orders completed and ratings received: counts only, never who asked or rated."""
-    visible = _publicly(user, org)
     stars = [0] * 5
-    for value, n in Rating.objects.filter(org__in=visible).order_by().values_list("stars").annotate(n=Count("pk")):
+    ratings = restrict(Rating.objects.filter(org=org), user, "public")
+    for value, n in ratings.order_by().values_list("stars").annotate(n=Count("pk")):
         stars[value - 1] = n
     rated = sum(stars)
     return {
-        "orders_completed": Order.objects.filter(org__in=visible, state__in=SERVICE_DONE).count(),
+        "orders_completed": restrict(Order.objects.filter(org=org), user, "public").count(),
         "rating_count": rated,
         "rating_average": round(smoothed_rating(stars), 2) if rated else None,
         "praise_rate": int(100 * (stars[3] + stars[4]) / rated + 0.5) if rated else None,  # half up
         "rating_prior_count": rating_conf.prior_count(), "rating_prior_mean": rating_conf.prior_mean(),
     }
+
+
+def _public_photos(user: Any, org: Organization) -> QuerySet[OrderPhoto]:
+    return restrict(OrderPhoto.objects.filter(order__org=org), user, "public")
 
 
 def org_activity_photos(user: Any, org: Organization, *, limit: int = 12) -> list[dict[str, Any]]:
@@ -156,8 +153,8 @@ def org_activity_photos(user: Any, org: Organization, *, limit: int = 12) -> lis
     Only the category and the month go with a photo: no title, description, place or person. The
     files were re-encoded without metadata when they were uploaded (gongzhi.core.uploads).
     """
-    photos = (OrderPhoto.objects.filter(order__org__in=_publicly(user, org), order__state__in=SERVICE_DONE)
-              .order_by("-order__completed_at", "-pk").values("pk", "order__category__name", "order__completed_at"))
+    photos = (_public_photos(user, org).order_by("-order__completed_at", "-pk")
+              .values("pk", "order__category__name", "order__completed_at"))
     return [{"id": p["pk"], "category": p["order__category__name"],
              "month": timezone.localtime(p["order__completed_at"]).strftime("%Y-%m") if p["order__completed_at"] else ""}
             for p in photos[:limit]]
@@ -165,9 +162,7 @@ def org_activity_photos(user: Any, org: Organization, *, limit: int = 12) -> lis
 
 def org_activity_photo(user: Any, org_id: int, photo_id: int) -> OrderPhoto:
     """One activity photo, only if it is on the organization's public page (else 404)."""
-    org = org_public(user, org_id)
-    photo = OrderPhoto.objects.filter(pk=photo_id, order__org__in=_publicly(user, org),
-                                      order__state__in=SERVICE_DONE).first()
+    photo = _public_photos(user, org_public(user, org_id)).filter(pk=photo_id).first()
     if photo is None:
         raise NotFound()
     return photo

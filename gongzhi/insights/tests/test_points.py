@@ -129,3 +129,15 @@ def test_time_attribution_is_the_posting_year(year_2025, api, history):
     assert history.clock.now.year == 2026 and history.clock.now - timedelta(days=2) < history.clock.now
     a = api("mzj").get(f"insights/points/2025/orgs/{org_a.pk}").json()
     assert _items(a)["done"] == "1.00"
+
+
+@pytest.mark.parametrize("path", ["insights/points/0", "insights/points/1999", "insights/points/99999",
+                                  "insights/points/0/orgs/1", "insights/points/-5/orgs/1"])
+def test_a_year_out_of_range_is_a_clear_422(api, path):
+    answer = api("mzj").get(path)
+    assert answer.status_code == 422 and "年度应在 2000 到" in answer.json()["detail"]
+    assert api("resident_a").get(path).status_code == 404  # outsiders learn nothing, not even that
+
+
+def test_a_year_out_of_range_on_the_web_page(web):
+    assert web("mzj").get("/insights/points/?year=0").status_code == 422

@@ -20,7 +20,7 @@ from PIL import Image
 from gongzhi.accounts.models import User
 from gongzhi.areas.models import Area
 from gongzhi.orders import services as order_services
-from gongzhi.orders.models import Channel, Order, Scenario, State
+from gongzhi.orders.models import Channel, Order, OrderPhoto, Scenario, State
 from gongzhi.orgs import lists
 from gongzhi.orgs.lists import NeedFilters, OfferFilters
 from gongzhi.orgs.models import Department, Organization, OrgStatus, ServiceOffer
@@ -320,6 +320,23 @@ def test_public_figures_count_completed_orders_and_smooth_the_rating(api: Any, w
     assert figures["praise_rate"] == 100 and figures["rating_prior_count"] == 10
     page = web(None).get(f"/orgs/{o.pk}/").content.decode()
     assert 'data-testid="orders-completed"' in page and "4.15" in page and "3 条评价" in page
+
+
+def test_the_public_rule_shows_done_services_of_public_organizations_only(need: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from gongzhi.accounts.permissions import restrict
+
+    done = _completed_by_org_a(need)
+    waiting = need(title="还在等待")["id"]
+    for who in (AnonymousUser(), person("resident_b")):
+        public = set(restrict(Order.objects.all(), who, "public").values_list("pk", flat=True))
+        assert done.pk in public and waiting not in public
+        assert not restrict(Order.objects.filter(pk=done.pk), who, "view").exists()  # the order itself stays private
+        assert restrict(OrderPhoto.objects.filter(order=done), who, "public").count() == 1
+    Organization.objects.filter(pk=done.org_id).update(status=OrgStatus.DEREGISTERED)
+    assert not restrict(Order.objects.filter(pk=done.pk), AnonymousUser(), "public").exists()
+    assert restrict(Order.objects.filter(pk=done.pk), person("org_a"), "public").exists()  # its own people still do
 
 
 def _completed_by_org_a(need: Any, **fields: Any) -> Order:

@@ -410,6 +410,37 @@ def test_preview_fragment(web: Any) -> None:
     assert web(None).get(url).status_code == 302
 
 
+def test_preview_asks_for_what_is_missing(web: Any) -> None:
+    url = "/lists/matches/preview/?category=elderly_care&area="
+    hint = web("community_xp").get(url, headers={"HX-Request": "true"})
+    assert hint.status_code == 200  # HTMX swaps only 2xx: the hint replaces a ranking for the old choice
+    assert "先选择服务类别和社区/网格" in hint.content.decode() and 'data-testid="match"' not in hint.content.decode()
+    assert web("community_xp").get(url).status_code == 422
+    assert web("resident_a").get(url, headers={"HX-Request": "true"}).status_code == 404
+    assert web("org_a").get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_dispatch_page_and_order_page_load_the_ranking(web: Any, xp_need: dict[str, Any]) -> None:
+    form = web("community_xp").get("/orders/dispatch/").content.decode()
+    assert 'data-testid="match-preview"' in form and "/lists/matches/preview/" in form
+    page = web("community_xp").get(f"/orders/{xp_need['id']}/").content.decode()
+    assert 'data-testid="matches-slot"' in page and f"/lists/matches/{xp_need['id']}/" in page
+    # Who may not reassign the order gets no ranking on its page.
+    for who in ("resident_a", "org_a"):
+        answer = web(who).get(f"/orders/{xp_need['id']}/")
+        assert answer.status_code == 200 and 'data-testid="matches-slot"' not in answer.content.decode()
+
+
+def test_dispatching_from_the_ranking_assigns_the_order(web: Any, xp_need: dict[str, Any]) -> None:
+    fragment = web("community_xp").get(f"/lists/matches/{xp_need['id']}/", headers={"HX-Request": "true"})
+    first = fragment.content.decode().split('data-org="')[1].split('"')[0]
+    done = web("community_xp").post(f"/orders/{xp_need['id']}/reassign/", {"target": first, "note": "按匹配推荐派单"})
+    assert done.status_code == 302
+    order = Order.objects.get(pk=xp_need["id"])
+    assert (order.state, order.org_id) == (State.PENDING, int(first))
+    assert order.events.filter(action="reassigned").exists()
+
+
 def test_matching_reads_orders_of_every_channel(here: f.Place) -> None:
     o = f.org(here.c1)
     f.offer(o, "elderly_care")

@@ -178,6 +178,13 @@ def test_console_members_offers(web, ids):
     client.post(f"/orgs/{ids['org']}/offers/", {"category_code": "legal", "title": "网页发布的服务",
                                                 "capacity_per_month": "5"})
     assert ServiceOffer.objects.filter(title="网页发布的服务", organization_id=ids["org"]).exists()
+    # The category is picked from the platform's list, so an offer can always be matched to needs.
+    form = client.get(f"/orgs/{ids['org']}/offers/").content.decode()
+    assert '<select name="category_code"' in form and 'value="elderly_care"' in form
+    typo = client.post(f"/orgs/{ids['org']}/offers/", {"category_code": "elderly_cares", "title": "错的类别",
+                                                       "capacity_per_month": "5"})
+    assert typo.status_code == 422 and "选择一个有效的选项" in typo.content.decode()
+    assert not ServiceOffer.objects.filter(title="错的类别").exists()
 
 
 def test_talent_reveal_page(web, ids):

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.htmx import is_htmx
 from gongzhi.orders.forms import category_choices
 from gongzhi.orgs import lists, matching
@@ -103,8 +103,14 @@ def order_matches(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 def match_preview(request: HttpRequest) -> HttpResponse:
     """Organizations ranked for the need being entered on the dispatch form (category and place)."""
-    order, found = matching.preview_matches(request.user, category=request.GET.get("category", ""),
-                                            area=request.GET.get("area", ""))
+    try:
+        order, found = matching.preview_matches(request.user, category=request.GET.get("category", ""),
+                                                area=request.GET.get("area", ""))
+    except ValidationFailed as exc:
+        if not is_htmx(request):
+            raise
+        # The form is half filled in: say what is missing where the ranking will appear (200, so HTMX swaps it).
+        return render(request, "orgs/lists/_match_hint.html", {"message": exc.message})
     return _matches(request, order, found, {"preview": True})
 
 
