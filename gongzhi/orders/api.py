@@ -17,6 +17,7 @@ from pydantic import Field
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.idempotency import run_idempotent
+from gongzhi.core.paging import capped_count
 from gongzhi.orders import selectors, services
 from gongzhi.orders.exports import ledger_workbook_response
 from gongzhi.orders.schemas import (
@@ -101,7 +102,11 @@ class OrderFilters(Schema):
     mine: bool = False
 
 
-@router.get("", response=list[OrderOut], summary="订单列表（按权限过滤）")
+COUNT_NOTE = ("count 最多数到 10001：超过 10000 条时为 10001，表示“多于 10000 条”，请用筛选条件缩小范围 / "
+              "count stops at 10001, meaning more than 10,000: narrow the filters")
+
+
+@router.get("", response=list[OrderOut], summary="订单列表（按权限过滤）", description=COUNT_NOTE)
 @paginate(OrderPage)
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> list[dict[str, Any]]:
     qs = selectors.order_list(request.user, **filters.model_dump())
@@ -118,13 +123,14 @@ class _LazyOut:
         return [order_out(self.user, o) for o in self.qs[item]]
 
     def count(self) -> int:
-        return self.qs.count()
+        # At most COUNT_CAP + 1: a district's million orders are not counted for every page.
+        return capped_count(self.qs)
 
     def __len__(self) -> int:
         return self.count()
 
 
-@router.get("/hall", response=list[OrderOut], summary="接单大厅：本组织可领取的需求")
+@router.get("/hall", response=list[OrderOut], summary="接单大厅：本组织可领取的需求", description=COUNT_NOTE)
 @paginate(OrderPage)
 def order_hall(request: HttpRequest) -> Any:
     return _LazyOut(request.user, selectors.hall(request.user))

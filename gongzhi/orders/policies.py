@@ -55,7 +55,7 @@ def order_view_q(g: Grants, prefix: str = "") -> Q | None:
     if orgs:
         q |= Q(**{f"{p}org_id__in": orgs}) | hall_q(g, p)
     if g.has_role(*STAFF):
-        q |= g.area_q(f"{p}area", *STAFF)
+        q |= g.area_id_q(f"{p}area", *STAFF)
     depts = g.department_ids()
     if depts:
         q |= Q(**{f"{p}department_id__in": depts}) | Q(**{f"{p}dispatcher_department_id__in": depts})
@@ -69,7 +69,7 @@ class OrderPolicy(Policy):
         "hall": lambda g: hall_q(g) if g.organization_ids() else None,
         # An organization that tries to claim a need in its area learns who took it first (409), not 404.
         "claim": lambda g: served_q(g) | Q(org_id__in=g.organization_ids()) if g.organization_ids() else None,
-        "supervise": lambda g: g.area_q("area", Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
+        "supervise": lambda g: g.area_id_q("area", Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
         if g.has_role(*SUPERVISORS) else None,
         "public": lambda g: public_q()(g),
     }
@@ -109,7 +109,7 @@ def ledger_q(g: Grants) -> Q | None:
         return None
     q = Q(org_id__in=g.organization_ids()) if g.organization_ids() else Q(pk__in=[])
     if g.has_role(*STAFF):
-        q |= g.area_q("area", *STAFF)
+        q |= g.area_id_q("area", *STAFF)
     depts = g.department_ids()
     if depts:
         q |= Q(order__dispatcher_department_id__in=depts)

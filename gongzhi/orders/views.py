@@ -30,6 +30,7 @@ from gongzhi.accounts.permissions import get_for, grants_for
 from gongzhi.core.errors import ApplicationError, NotFound, ValidationFailed
 from gongzhi.core.htmx import is_htmx
 from gongzhi.core.masking import mask_name
+from gongzhi.core.paging import CappedPaginator
 from gongzhi.orders import forms as f
 from gongzhi.orders import selectors, services
 from gongzhi.orders.exports import ledger_workbook_response
@@ -76,7 +77,7 @@ def _badged[T: Iterable[Any]](orders: T) -> T:
 def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Page:
     if getattr(request, "elder_mode", False):
         size = min(size, ELDER_PAGE_SIZE)
-    page = Paginator(qs, size).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, size).get_page(request.GET.get("page"))
     page.object_list = _badged(list(page.object_list))
     return page
 

@@ -54,3 +54,38 @@ def test_list_pages_do_not_grow_with_the_rows(web, user, django_assert_max_num_q
     with django_assert_max_num_queries(CEILING):
         many = _queries(client, url)
     assert many == few, f"{url}: {few} queries for 5 orders, {many} for 15"
+
+
+def test_long_lists_stop_counting_at_the_cap(web, user, api, monkeypatch):
+    """Past the cap the count stops (the API says cap + 1, the page says "more than") and pages still work."""
+    from gongzhi.core import paging
+
+    _post(user, 5)
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    answer = api("community_xp").get("orders", page_size=2)
+    assert answer.status_code == 200 and answer.json()["count"] == 4 and len(answer.json()["items"]) == 2
+    page = web("community_xp").get("/orders/area/").content.decode()
+    assert "超过 3 条" in page
+    monkeypatch.setattr(paging, "COUNT_CAP", 10)
+    assert api("community_xp").get("orders").json()["count"] == 5
+    assert "共 5 条" in web("community_xp").get("/orders/area/").content.decode()
+
+
+def test_the_area_rule_reads_area_ids_once_per_request(user):
+    """Staff see orders by the ids of the areas in their subtree, looked up once per set of grants."""
+    from gongzhi.accounts.permissions import grants_for, restrict
+    from gongzhi.areas.models import Area
+    from gongzhi.orders.models import Order
+
+    _post(user, 2)
+    staff = user("street_dg")
+    g = grants_for(staff)
+    with CaptureQueriesContext(connection) as ctx:
+        first = g.area_ids("street_staff")
+        again = g.area_ids("street_staff")
+    assert first == again and len(ctx.captured_queries) == 1
+    assert set(first) == set(Area.objects.filter(path__startswith=g.area_paths("street_staff")[0])
+                             .values_list("pk", flat=True))
+    assert restrict(Order.objects.all(), staff, "view").count() == 2
+    assert restrict(Order.objects.all(), user("community_xp"), "view").count() == 2
+    assert restrict(Order.objects.all(), user("dept_wj"), "view").count() == 0
