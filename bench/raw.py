@@ -260,6 +260,9 @@ def _insert_task(cur: Any, c: Cycle, step: str, rows: int) -> None:
 # (code, keeps street, keeps area, keeps category, keeps organization).
 GRAIN_SHAPES = ((1, True, False, True, False), (2, False, False, False, True), (3, False, False, True, True),
                 (4, True, False, True, True), (5, True, True, True, False), (6, True, True, True, True))
+# The product keeps every level per month (codes 1-6) and per calendar year (11-16, the year's first day).
+GRAINS = tuple((code + (10 if yearly else 0), yearly, *shape) for yearly in (False, True)
+               for code, *shape in GRAIN_SHAPES)
 
 
 def _tally_keys(c: Cycle, step: str, rows: int) -> list[tuple[int, ...]]:
@@ -269,8 +272,10 @@ def _tally_keys(c: Cycle, step: str, rows: int) -> list[tuple[int, ...]]:
     facts = [0] if step == "create" else [c.who.org, 0]
     keys: list[tuple[Any, ...]] = []
     for org in facts:
-        for code, street, area, category, by_org in GRAIN_SHAPES:
-            key = (code, month, c.who.district, c.who.street if street else 0, c.who.area if area else 0,
+        for code, yearly, street, area, category, by_org in GRAINS:
+            if by_org and not org:
+                continue  # the product keeps no organization cells for orders nobody holds
+            key = (code, month.replace(month=1) if yearly else month, c.who.district, c.who.street if street else 0, c.who.area if area else 0,
                    c.category if category else 0, org if by_org else 0)
             if key not in keys:
                 keys.append(key)
@@ -290,9 +295,11 @@ def _upsert_tally(cur: Any, c: Cycle, step: str, rows: int) -> None:
 
 def _insert_fact(cur: Any, c: Cycle, step: str, rows: int) -> None:
     cur.execute("INSERT INTO raw.insights_orderfact (order_id, month, district_id, street_id, area_id, category_id,"
-                " org_id, state, taken_due, taken_ontime, done_due, done_ontime, ever_done, reopened, reopens, fast)"
-                " VALUES (%s, %s, %s, %s, %s, %s, 0, 'pending', false, false, false, false, false, false, 0, false)",
-                [c.order, _now().date().replace(day=1), c.who.district, c.who.street, c.who.area, c.category])
+                " org_id, state, taken_due, taken_ontime, done_due, done_ontime, ever_done, reopened, reopens, fast,"
+                " year) VALUES (%s, %s, %s, %s, %s, %s, 0, 'pending', false, false, false, false, false, false, 0,"
+                " false, %s)",
+                [c.order, _now().date().replace(day=1), c.who.district, c.who.street, c.who.area, c.category,
+                 _now().date().replace(month=1, day=1)])
 
 
 def _update_fact(cur: Any, c: Cycle, step: str, rows: int) -> None:

@@ -454,7 +454,7 @@ def main(argv: list[str]) -> int:
                 level = run_level(port, tokens, n, a.seconds, server, plan, who, a.raw_seconds)
                 result["levels"].append(level)
                 say(f"   API {level['per_s']}/s, raw {level['raw']['per_s']}/s, ratio {level['ratio']}, "
-                    f"errors {level['errors'] or 0}")
+                    f"errors {level['errors'] or 0}, raw errors {level['raw']['errors'] or 0}")
             say("")
             print_levels(result["levels"])
             if "fuzz" not in skip:

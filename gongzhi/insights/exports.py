@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from gongzhi.core.excel import sheet_row
 from gongzhi.insights.selectors import Table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,13 +68,13 @@ def workbook(table: Table) -> bytes:
     ws.title = str(table.title)[:31]
     ws.append([str(table.title)])
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append([_filters_line(table.meta)])
+    ws.append(sheet_row([_filters_line(table.meta)]))
     ws.append([header(c) for c in table.columns])
     for col in range(1, len(table.columns) + 1):
         ws.cell(row=3, column=col).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(col)].width = 14 if col > 2 else 28
     for row in rows_of(table):
-        ws.append(row)
+        ws.append(sheet_row(row))
     if table.note:
         ws.append([])
         ws.append([_("说明：") + table.note])

@@ -170,6 +170,8 @@ def cell_deltas(old: Fact | None, new: Fact | None) -> dict[tuple[Any, ...], dic
             continue
         contrib = contribution(fact)
         for grain in GRAINS:
+            if grain.org and not fact.org_id:
+                continue  # see store.grouped_sql: no organization, no cell in the organization grains
             cell = out.setdefault(grain.key(fact), {})
             for name, v in contrib.items():
                 cell[name] = cell.get(name, 0) + sign * v

@@ -100,10 +100,16 @@ def grouped_sql(grain: Grain, *, period: date | None = None) -> tuple[str, list[
         sql, p = _metric_sql(m)
         select.append(sql)
         params += p
-    where = ""
+    conditions = []
     if period is not None:
-        where = f" WHERE {when} = %s"
+        conditions.append(f"{when} = %s")
         params.append(_db_date(period))
+    if grain.org:
+        # Orders nobody holds yet have no cell in the organization grains: every new order in the district
+        # would otherwise update the same "organization 0" cell and wait for the previous one's commit.
+        # Queries by organization read only real organizations; the other grains count these orders.
+        conditions.append(f"{_q('org_id')} <> 0")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = (f"SELECT {grain.code}, {', '.join(dims)}, {', '.join(select)} FROM {_table(OrderFact)}{where} "  # noqa: S608
            f"GROUP BY {', '.join(group)}")
     return sql, params

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from gongzhi.core.excel import sheet_row
 from gongzhi.orders.models import LedgerEntry
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,8 +54,9 @@ def ledger_workbook(entries: Iterable[LedgerEntry], filters: dict[str, Any]) -> 
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     total_people = 0
     for n, e in enumerate(entries, start=1):
-        ws.append([n, _cn_date(e.service_date), e.place, e.service, e.people_served, e.org.name, e.volunteers,
-                   e.photos_count, e.rating if e.rating is not None else _("未评价"), e.order.number])
+        ws.append(sheet_row([n, _cn_date(e.service_date), e.place, e.service, e.people_served, e.org.name,
+                             e.volunteers, e.photos_count, e.rating if e.rating is not None else _("未评价"),
+                             e.order.number]))
         total_people += e.people_served
         for col in range(1, len(COLUMNS) + 1):
             cell = ws.cell(row=ws.max_row, column=col)

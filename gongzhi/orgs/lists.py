@@ -41,6 +41,7 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import grants_for, restrict
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound
+from gongzhi.core.excel import sheet_row
 from gongzhi.orders.models import OPEN_STATES, Category, Channel, Order, Scenario, State
 from gongzhi.orders.selectors import LIST_RELATED, overdue_q, with_flags
 from gongzhi.orgs.models import PUBLIC_STATUSES, ServiceOffer
@@ -273,13 +274,13 @@ def xlsx_bytes(kind: str, items: Iterable[Any], filters_line: str) -> bytes:
     ws.title = str(TITLES[kind])[:31]
     ws.append([str(TITLES[kind])])
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append([filters_line])
+    ws.append(sheet_row([filters_line]))
     ws.append(header)
     for col in range(1, len(header) + 1):
         ws.cell(row=3, column=col).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(col)].width = 16
     for row in rows:
-        ws.append(row)
+        ws.append(sheet_row(row))
     ws.freeze_panes = "A4"
     buffer = io.BytesIO()
     wb.save(buffer)

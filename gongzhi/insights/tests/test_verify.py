@@ -151,3 +151,20 @@ def test_the_cli_names():
     assert translate_argv(["insights", "rebuild"]) == ["insights_rebuild"]
     assert translate_argv(["insights", "freeze", "--year", "2025"]) == ["insights_freeze", "--year", "2025"]
     assert translate_argv(["insights"]) is None
+
+
+def test_orders_nobody_holds_have_no_organization_cells(history):
+    """A new need touches only the cells of its place and category: no district-wide "organization 0" cell
+    that every new order in the city would wait on. Once claimed, its organization's cells appear."""
+    from gongzhi.insights.facts import GRAINS
+
+    org_grains = [g.code for g in GRAINS if g.org]
+    waiting = history.post()
+    assert not Tally.objects.filter(grain__in=org_grains, org_id=0).exists()
+    assert Tally.objects.filter(grain__in=[g.code for g in GRAINS if not g.org], posted=1).count() == \
+        len([g for g in GRAINS if not g.org])
+    history.claim(waiting, "org_b", after={"minutes": 10})
+    org_b = Organization.objects.get(name__contains="邻里互助会")
+    assert Tally.objects.filter(grain__in=org_grains, org_id=org_b.pk).count() == len(org_grains)
+    assert not Tally.objects.filter(grain__in=org_grains, org_id=0).exists()
+    assert verify().ok

@@ -37,8 +37,8 @@ def areas_from_codes(codes: list[str] | None, *, field: str = "areas_served") ->
 
 
 def area_from_code(code: str | None, *, field: str) -> Area | None:
-    if not code:
-        return None
+    if not code or not code.strip():
+        return None  # blank (spaces or control characters only) means "not given", as for an empty field
     return areas_from_codes([code], field=field)[0]
 
 

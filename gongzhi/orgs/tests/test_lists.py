@@ -387,3 +387,20 @@ def test_an_organization_not_in_the_directory_shows_no_photos(web: Any, need: An
     assert web(None).get(f"/orgs/{order.org_id}/photos/").status_code == 404
     incubating = Organization.objects.get(status=OrgStatus.INCUBATING)
     assert web(None).get(f"/orgs/{incubating.pk}/photos/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["lists/resident-needs", "lists/offers", "lists/purchase-needs"])
+def test_an_export_searched_with_control_characters_still_downloads(api: Any, path: str) -> None:
+    """Found by schemathesis: a search term with a control character made the Excel export a 500."""
+    answer = api("community_xp").get(path, format="xlsx", q="买菜\x13\x05")
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert "关键词：买菜" in sheet["A2"].value and "\x13" not in sheet["A2"].value
+
+
+def test_a_blank_home_area_is_treated_as_not_given(api: Any) -> None:
+    """Found by schemathesis: a home area of only a control character was a 500, not a clear answer."""
+    answer = api("street_dg").post("orgs/incubations", {"name": "测试培育组织", "incubator": "东港街道孵化基地",
+                                                        "incubation_start": "2026-11-16", "home_area": "\u001f"})
+    assert answer.status_code == 422, answer.content.decode()
+    assert answer.json()["errors"]["home_area"] == ["请选择登记或备案所在的区域"]
