@@ -275,25 +275,52 @@ def leaderboard(env: dict[str, str], log: Path, orders: int) -> dict[str, Any]:
 
 # ---- 7: schemathesis ------------------------------------------------------------------------------
 
-def fuzz(port: int, token: str, log: Path, max_examples: int, seconds: float) -> dict[str, Any]:
+FUZZ_USERS = ("org_a", "resident_a", "community_xp")  # an organization, a resident, a community worker
+OPEN311_SCHEMA = ROOT / "bench" / "open311-openapi.yaml"
+
+
+def _schemathesis(args: list[str], seconds: float) -> tuple[str, bool]:
     exe = Path(sys.executable).parent / "schemathesis"
-    if not exe.exists():
-        return {"skipped": "schemathesis not installed (pip install -r bench/requirements.txt)"}
-    report = WORK / "schemathesis.txt"
-    args = [str(exe), "run", f"http://127.0.0.1:{port}/api/v1/openapi.json", "--header",
-            f"Authorization: Bearer {token}", "--checks", "not_a_server_error", "--max-examples", str(max_examples),
-            "--exclude-method", "DELETE", "--no-color", "--workers", "2", "--request-timeout", "20",
-            "--max-time", str(int(seconds)), "--suppress-health-check", "all"]
     try:
         # --max-time ends the run gracefully (with its summary); the hard timeout is only a backstop.
-        out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 120, cwd=WORK)
-        text, timed_out = out.stdout + out.stderr, False
+        out = subprocess.run([str(exe), "run", *args, "--checks", "not_a_server_error", "--no-color",
+                              "--workers", "2", "--request-timeout", "20", "--max-time", str(int(seconds)),
+                              "--suppress-health-check", "all"],
+                             capture_output=True, text=True, timeout=seconds + 120, cwd=WORK)
+        return out.stdout + out.stderr, False
     except subprocess.TimeoutExpired as exc:
-        text, timed_out = (exc.stdout or b"").decode() + (exc.stderr or b"").decode(), True
-    report.write_text(text)
+        return (exc.stdout or b"").decode() + (exc.stderr or b"").decode(), True
+
+
+def fuzz(port: int, log: Path, max_examples: int, seconds: float) -> dict[str, Any]:
+    """schemathesis against /api/v1/openapi.json as each of FUZZ_USERS (bearer tokens), then against the
+    Open311 endpoints (bench/open311-openapi.yaml, anonymous reads and the demo api_key), the time shared."""
+    if not (Path(sys.executable).parent / "schemathesis").exists():
+        return {"skipped": "schemathesis not installed (pip install -r bench/requirements.txt)"}
+    share = seconds / (len(FUZZ_USERS) + 1)
+    runs: dict[str, dict[str, Any]] = {}
+    texts = []
+    for username in FUZZ_USERS:
+        token = login(port, username, DEMO_PASSWORD)
+        text, timed_out = _schemathesis(
+            [f"http://127.0.0.1:{port}/api/v1/openapi.json", "--header", f"Authorization: Bearer {token}",
+             "--max-examples", str(max_examples), "--exclude-method", "DELETE"], share)
+        runs[f"/api/v1 as {username}"] = parse_fuzz(text, timed_out)
+        texts.append(f"===== /api/v1 as {username} =====\n{text}")
+    text, timed_out = _schemathesis([str(OPEN311_SCHEMA), "--url", f"http://127.0.0.1:{port}/open311/v2",
+                                     "--max-examples", str(max_examples)], share)
+    runs["/open311/v2"] = parse_fuzz(text, timed_out)
+    texts.append(f"===== /open311/v2 =====\n{text}")
+    report = WORK / "schemathesis.txt"
+    report.write_text("\n".join(texts))
     with open(log, "a") as f:
-        f.write(text)
-    return parse_fuzz(text, timed_out)
+        f.write("\n".join(texts))
+    return {"cases": sum(r["cases"] or 0 for r in runs.values()),
+            "server_errors": sum(r["server_errors"] for r in runs.values()),
+            "failing_operations": [f"{name}: {op}" for name, r in runs.items() for op in r["failing_operations"]],
+            "reproductions": [x for r in runs.values() for x in r["reproductions"]],
+            "timed_out": any(r["timed_out"] for r in runs.values()), "report": str(report),
+            "runs": {name: {"cases": r["cases"], "server_errors": r["server_errors"]} for name, r in runs.items()}}
 
 
 def parse_fuzz(text: str, timed_out: bool) -> dict[str, Any]:
@@ -458,9 +485,9 @@ def main(argv: list[str]) -> int:
             say("")
             print_levels(result["levels"])
             if "fuzz" not in skip:
-                say(f"\n== schemathesis against /api/v1/openapi.json as org_a (≤ {a.fuzz_examples} examples per "
-                    f"operation, ≤ {a.fuzz_seconds:.0f} s)")
-                result["fuzz"] = fuzz(port, tokens[0][1], log, a.fuzz_examples, a.fuzz_seconds)
+                say(f"\n== schemathesis against /api/v1/openapi.json as {', '.join(FUZZ_USERS)} and against "
+                    f"/open311/v2 (≤ {a.fuzz_examples} examples per operation, ≤ {a.fuzz_seconds:.0f} s in all)")
+                result["fuzz"] = fuzz(port, log, a.fuzz_examples, a.fuzz_seconds)
                 say(f"   {result['fuzz']}")
             server.stop()
             server = None
