@@ -21,9 +21,11 @@ HEADER = "Idempotency-Key"
 
 
 def run_idempotent(request: HttpRequest, action: Callable[[], tuple[int, Any]],
-                   serialize: Callable[[Any], Any]) -> tuple[int, Any]:
-    """Run ``action`` (returning status and result) once per (user, key); ``serialize`` makes it JSON."""
-    key = request.headers.get(HEADER, "").strip()
+                   serialize: Callable[[Any], Any], *, key: str | None = None) -> tuple[int, Any]:
+    """Run ``action`` (returning status and result) once per (user, key); ``serialize`` makes it JSON.
+
+    The key is the request's ``Idempotency-Key`` header, or ``key`` (a web form's hidden one-time key)."""
+    key = (key if key is not None else request.headers.get(HEADER, "")).strip()
     if not key:
         status, result = action()
         return status, serialize(result)

@@ -6,6 +6,7 @@ a star count that is not a number); whatever the service refuses is put back on 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -34,6 +35,20 @@ class ServiceErrorsMixin:
             target = field if field in self.fields else name if name in self.fields else None  # type: ignore[attr-defined]
             for message in messages:
                 self.add_error(target, message)  # type: ignore[attr-defined]
+
+
+class SubmitOnceMixin:
+    """A hidden key made when the form is first shown. The view creates at most one order per key, so a
+    double tap on 提交, or a form sent again over a slow connection, makes one order, not two."""
+
+    def add_form_key(self) -> None:
+        fields: dict[str, Any] = self.fields  # type: ignore[attr-defined]
+        fields["form_key"] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+        if not self.is_bound:  # type: ignore[attr-defined]
+            self.initial["form_key"] = uuid.uuid4().hex  # type: ignore[attr-defined]
+
+    def form_key(self) -> str:
+        return str(self.cleaned_data.get("form_key") or "").strip()  # type: ignore[attr-defined]
 
 
 # ---- choices -----------------------------------------------------------------------------------
@@ -121,7 +136,7 @@ def department_choices(user: Any) -> list[tuple[str, str]]:
 
 # ---- posting a need (点单) ------------------------------------------------------------------------
 
-class NeedForm(ServiceErrorsMixin, forms.Form):
+class NeedForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
     """Step 2 of 我要点单: what is needed, where and when. The category was chosen in step 1."""
 
     category = forms.CharField(widget=forms.HiddenInput)
@@ -144,6 +159,7 @@ class NeedForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.add_form_key()
         choices, granted = resident_area_choices(user)
         self.fields["area"].choices = choices
         if granted and not self.is_bound:
@@ -171,7 +187,7 @@ PROXY_ROLES = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.
 SOURCES = [("proxy", _("上门或来访代办")), ("hotline", _("热线来电")), ("patrol", _("网格巡查发现"))]
 
 
-class DispatchForm(ServiceErrorsMixin, forms.Form):
+class DispatchForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
     mode = forms.ChoiceField(label=_("怎么处理"), widget=forms.RadioSelect)
     category = forms.ChoiceField(label=_("服务类别"), error_messages={"required": _("请选择服务类别")})
     title = forms.CharField(label=_("标题"), min_length=2, max_length=100,
@@ -192,6 +208,7 @@ class DispatchForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.add_form_key()
         grants = grants_for(user)
         modes = []
         if grants.is_admin or grants.has_role(*DISPATCH_ROLES):

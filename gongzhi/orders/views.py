@@ -29,6 +29,7 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import get_for, grants_for
 from gongzhi.core.errors import ApplicationError, NotFound, ValidationFailed
 from gongzhi.core.htmx import is_htmx
+from gongzhi.core.idempotency import run_idempotent
 from gongzhi.core.masking import mask_name
 from gongzhi.core.paging import CappedPaginator
 from gongzhi.orders import forms as f
@@ -214,12 +215,22 @@ def _need_post(request: HttpRequest) -> HttpResponse:
                                                    "area_label": dict(form.fields["area"].choices)[
                                                        form.cleaned_data["area"]]})
     try:
-        order = services.order_create(actor=request.user, **form.service_kwargs())
+        order = _create_once(request, form)
     except ValidationFailed as exc:
         form.add_service_errors(exc)
         return render(request, "orders/new.html", {"step": 2, "form": form, "category": category}, status=422)
     messages.success(request, _("需求已提交，编号 %(n)s。社会组织接单后会通知您。") % {"n": order.number})
     return redirect("orders:detail", order_id=order.pk)
+
+
+def _create_once(request: HttpRequest, form: Any) -> Order:
+    """The order of this form: created on the first submission, the same one on a repeated one."""
+    def action() -> tuple[int, int]:
+        return 201, services.order_create(actor=request.user, **form.service_kwargs()).pk
+
+    key = form.form_key()
+    _status, order_id = run_idempotent(request, action, lambda pk: pk, key=f"web-form:{key}" if key else "")
+    return Order.objects.get(pk=order_id)
 
 
 # ---- staff: dispatch and entry for a resident ----------------------------------------------------
@@ -234,7 +245,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                order = services.order_create(actor=request.user, **form.service_kwargs())
+                order = _create_once(request, form)
             except ValidationFailed as exc:
                 form.add_service_errors(exc)
             else:

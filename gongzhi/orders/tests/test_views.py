@@ -4,6 +4,7 @@ service refuses is shown in Chinese on the page with its status — never a 500.
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -267,6 +268,36 @@ def test_photos_are_served_only_to_those_who_see_the_order(web, user):
         assert web("resident_a").get(url).status_code == 200
         assert web("resident_b").get(url).status_code == 404
         assert web(None).get(url).status_code == 302
+
+
+def test_a_need_sent_twice_makes_one_order(web, user):
+    """A double tap on 确认提交, or the form sent again on a slow line, gives the same order back."""
+    client = web("resident_a")
+    step2 = _text(client.get("/orders/new/", {"category": "elderly_care"}))
+    key = re.search(r'name="form_key" value="([0-9a-f]{32})"', step2).group(1)
+    fields = {"category": "elderly_care", "title": "只要一张单", "description": "每周两次，帮忙买菜。",
+              "area": f"{XP}-001", "urgency": "normal", "form_key": key}
+    review = _text(client.post("/orders/new/", {**fields, "step": "review"}))
+    assert f'name="form_key" value="{key}"' in review  # carried through the confirmation page
+    first = client.post("/orders/new/", {**fields, "step": "submit"})
+    second = client.post("/orders/new/", {**fields, "step": "submit"})
+    order = Order.objects.get(title="只要一张单")
+    assert first["Location"] == second["Location"] == f"/orders/{order.pk}/"
+    # A new form (a new key) is a new need.
+    fresh = re.search(r'name="form_key" value="([0-9a-f]{32})"',
+                      _text(client.get("/orders/new/", {"category": "elderly_care"}))).group(1)
+    assert fresh != key
+    client.post("/orders/new/", {**fields, "form_key": fresh, "step": "submit"})
+    assert Order.objects.filter(title="只要一张单").count() == 2
+
+
+def test_a_dispatch_sent_twice_makes_one_order(web):
+    client = web("community_xp")
+    key = re.search(r'name="form_key" value="([0-9a-f]{32})"', _text(client.get("/orders/dispatch/"))).group(1)
+    first = _dispatch(client, org=str(_org(ORG_B).pk), form_key=key)
+    second = _dispatch(client, org=str(_org(ORG_B).pk), form_key=key)
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Order.objects.filter(title="探访独居老人").count() == 1
 
 
 # ---- staff: dispatch, reassign, forward, supervise --------------------------------------------------------
