@@ -8,6 +8,7 @@ A page a role has no use for answers 404, like an order the user may not see. Wh
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -358,8 +359,9 @@ def _detail_context(request: HttpRequest, order: Order, failed: tuple[str, Any] 
     forms_by_action = {name: _action_form(name, user, order) for name in ACTIONS if name in allowed}
     if failed:
         forms_by_action[failed[0]] = failed[1]
-    actions = [{"name": name, "spec": ACTIONS[name], "form": form, "failed": bool(failed and failed[0] == name)}
-               for name, form in forms_by_action.items()]
+    # Each button's form carries a one-time key: pressed twice, the action runs once (see act).
+    actions = [{"name": name, "spec": ACTIONS[name], "form": form, "failed": bool(failed and failed[0] == name),
+                "key": uuid.uuid4().hex} for name, form in forms_by_action.items()]
     deadline = order.accept_by if order.state in AWAITING_ACCEPT else order.complete_by if order.state in IN_HAND else None
     return {"order": order, "contact": selectors.contact_for(user, order), "events": _timeline(order, names),
             "back": _back(user),
@@ -405,8 +407,11 @@ def act(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
     form = _action_form(action, request.user, order, request.POST, request.FILES)
     if not form.is_valid():
         return _refused(request, order_id, action, form, _("请按提示修改后再提交"), 422)
+    key = request.POST.get("form_key", "").strip()
     try:
-        spec.run(request.user, order_id, form)
+        # A second press of the same button (same key) answers as the first did instead of a 409.
+        run_idempotent(request, lambda: (200, spec.run(request.user, order_id, form)), lambda _result: {"done": True},
+                       key=f"web-act:{key}" if key else "")
     except NotFound:
         raise
     except ValidationFailed as exc:

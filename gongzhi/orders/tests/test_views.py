@@ -291,6 +291,22 @@ def test_a_need_sent_twice_makes_one_order(web, user):
     assert Order.objects.filter(title="只要一张单").count() == 2
 
 
+def test_a_button_pressed_twice_acts_once_and_says_so_twice(web, user):
+    """The second press of 接单 on the order page (same page, same key) answers like the first, not 409."""
+    order = _order(user)
+    client = web("org_a")
+    page = _text(client.get(f"/orders/{order.pk}/"))
+    form = page.split(f'action="/orders/{order.pk}/claim/"')[1].split("</form>")[0]
+    key = re.search(r'name="form_key" value="([0-9a-f]{32})"', form).group(1)
+    first = client.post(f"/orders/{order.pk}/claim/", {"form_key": key})
+    second = client.post(f"/orders/{order.pk}/claim/", {"form_key": key})
+    assert first.status_code == second.status_code == 302
+    assert order.events.filter(action="claimed").count() == 1
+    # Without the page's key (an old page, another tab) the state machine still refuses: it was taken.
+    again = client.post(f"/orders/{order.pk}/claim/")
+    assert again.status_code == 409
+
+
 def test_a_dispatch_sent_twice_makes_one_order(web):
     client = web("community_xp")
     key = re.search(r'name="form_key" value="([0-9a-f]{32})"', _text(client.get("/orders/dispatch/"))).group(1)
