@@ -442,6 +442,22 @@ def test_supervision_lists_overdue_orders_and_reminds(web, user):
     assert web("resident_a").post(f"/orders/{order.pk}/remind/").status_code == 403
 
 
+def test_a_reminder_sent_twice_from_one_row_is_one_reminder(web, user):
+    """催办 can be repeated on purpose, so only the row's one-time key tells a double tap from a new reminder."""
+    order = _overdue(user)
+    client = web("community_xp")
+    row = _text(client.get("/orders/supervision/")).split(f'id="order-{order.pk}"')[1].split("</li>")[0]
+    key = re.search(r'name="form_key" value="([0-9a-f]{32})"', row).group(1)
+    for _press in range(2):
+        answer = client.post(f"/orders/{order.pk}/remind/", {"mode": "supervise", "form_key": key}, **HTMX)
+        assert answer.status_code == 200 and "已催办 1 次" in _text(answer)
+    assert OrderEvent.objects.filter(order=order, action="reminded").count() == 1
+    fresh = re.search(r'name="form_key" value="([0-9a-f]{32})"', _text(answer)).group(1)
+    assert fresh != key  # the row that came back carries a new key: the next press is a new reminder
+    client.post(f"/orders/{order.pk}/remind/", {"mode": "supervise", "form_key": fresh}, **HTMX)
+    assert OrderEvent.objects.filter(order=order, action="reminded").count() == 2
+
+
 def test_supervision_is_for_supervisors(web):
     for outsider in ["resident_a", "org_a", "dept_wj", "grid_xp1"]:
         assert web(outsider).get("/orders/supervision/").status_code == 404, outsider
