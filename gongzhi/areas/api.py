@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from gongzhi.accounts.permissions import get_for, restrict
@@ -28,8 +28,15 @@ class GridIn(Schema):
     name: str
 
 
-@router.get("", response=list[AreaOut], summary="区域列表（按上级或层级）")
-def list_areas(request: HttpRequest, parent: str | None = None, level: str | None = None) -> object:
+AREAS_PER_CALL = 2000
+
+
+@router.get("", response=list[AreaOut], summary="区域列表（按上级或层级）",
+            description=f"按代码排序，每次最多 {AREAS_PER_CALL} 个；响应头 X-More: true 表示还有更多，"
+                        "把最后一个代码作为 after 再取下一批 / at most 2000 per call, ordered by code; "
+                        "X-More: true means more follow: pass the last code as `after`")
+def list_areas(request: HttpRequest, response: HttpResponse, parent: str | None = None,
+               level: str | None = None, after: str | None = None) -> object:
     qs = restrict(Area.objects.all(), request.user, "view")
     if parent:
         qs = qs.filter(parent__code=parent)
@@ -37,7 +44,12 @@ def list_areas(request: HttpRequest, parent: str | None = None, level: str | Non
         qs = qs.filter(parent__isnull=True)
     if level:
         qs = qs.filter(level=level)
-    return qs.order_by("code")[:2000]
+    if after:
+        qs = qs.filter(code__gt=after)
+    rows = list(qs.order_by("code")[: AREAS_PER_CALL + 1])
+    # Said, not silently cut: a province's villages are tens of thousands.
+    response["X-More"] = "true" if len(rows) > AREAS_PER_CALL else "false"
+    return rows[:AREAS_PER_CALL]
 
 
 @router.get("/{code}", response=AreaOut, summary="区域详情")

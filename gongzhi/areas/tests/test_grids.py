@@ -54,6 +54,17 @@ def test_list_roots_children_and_levels(api):
     assert client.get("areas", parent="000000").json() == []
 
 
+def test_a_long_list_says_there_is_more_and_pages_by_code(api, monkeypatch):
+    from gongzhi.areas import api as areas_api
+
+    monkeypatch.setattr(areas_api, "AREAS_PER_CALL", 2)
+    client = api("community_xp")
+    first = client.get("areas", parent=XINGPU)
+    assert [a["code"] for a in first.json()] == [f"{XINGPU}-001", f"{XINGPU}-002"] and first["X-More"] == "true"
+    rest = client.get("areas", parent=XINGPU, after=f"{XINGPU}-002")
+    assert [a["code"] for a in rest.json()] == [f"{XINGPU}-003"] and rest["X-More"] == "false"
+
+
 def test_list_query_count_does_not_grow_with_rows(api):
     client = api("community_xp")
     client.get("areas", parent="330903003")  # warm up the token and grants
