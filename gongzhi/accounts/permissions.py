@@ -36,6 +36,7 @@ class Grants:
     def __init__(self, user: Any, scopes: list[Scope]) -> None:
         self.user = user
         self.scopes = scopes
+        self._area_ids: dict[tuple[str, ...], list[int]] = {}
 
     @property
     def authenticated(self) -> bool:
@@ -72,15 +73,12 @@ class Grants:
         index with the other branches of a permission filter, where ``area.path LIKE …`` across a join makes
         it read every row — 0.3 s per list at a million orders against 7 ms."""
         paths = tuple(sorted(set(self.area_paths(*roles))))
-        cache: dict[tuple[str, ...], list[int]] = self.__dict__.setdefault("_area_ids", {})
-        if paths not in cache:
+        if paths not in self._area_ids:
             from gongzhi.areas.models import Area
 
-            where = Q(pk__in=[])
-            for path in paths:
-                where |= Q(path__startswith=path)
-            cache[paths] = list(Area.objects.filter(where).order_by().values_list("pk", flat=True)) if paths else []
-        return cache[paths]
+            subtrees = Area.objects.filter(self.area_q("", *roles)).order_by().values_list("pk", flat=True)
+            self._area_ids[paths] = list(subtrees) if paths else []
+        return self._area_ids[paths]
 
     def area_id_q(self, field: str, *roles: str) -> Q:
         """Like :meth:`area_q` for a foreign key to Area, by ids (see :meth:`area_ids`)."""

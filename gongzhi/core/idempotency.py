@@ -7,6 +7,7 @@ winner's stored result.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -18,14 +19,24 @@ from gongzhi.core.errors import Conflict, ValidationFailed
 from gongzhi.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+FORM_FIELD = "form_key"  # the hidden field of a web form that carries its one-time key
+
+
+def new_form_key() -> str:
+    """A one-time key for a web form or button, made when the page is shown."""
+    return uuid.uuid4().hex
 
 
 def run_idempotent(request: HttpRequest, action: Callable[[], tuple[int, Any]],
-                   serialize: Callable[[Any], Any], *, key: str | None = None) -> tuple[int, Any]:
+                   serialize: Callable[[Any], Any], *, form_key: str | None = None) -> tuple[int, Any]:
     """Run ``action`` (returning status and result) once per (user, key); ``serialize`` makes it JSON.
 
-    The key is the request's ``Idempotency-Key`` header, or ``key`` (a web form's hidden one-time key)."""
-    key = (key if key is not None else request.headers.get(HEADER, "")).strip()
+    The key is the request's ``Idempotency-Key`` header; for a web form, ``form_key``, the one-time key the
+    form carried (a form without one runs every time, as a request without the header does)."""
+    if form_key is None:
+        key = request.headers.get(HEADER, "").strip()
+    else:
+        key = f"form:{form_key.strip()}" if form_key.strip() else ""
     if not key:
         status, result = action()
         return status, serialize(result)

@@ -2,7 +2,8 @@
 
 Lists count at most :data:`COUNT_CAP` rows (``SELECT count(*) FROM (SELECT id … LIMIT cap + 1)``): the
 database stops as soon as it has seen that many, instead of reading every one of a million rows to print
-"共 1,000,015 条". Beyond the cap a list says "10,000 条以上" and pages up to the cap; the filters narrow it.
+"共 1,000,015 条". Beyond the cap a page says so ("超过 10000 条……请缩小范围") and pages up to the cap; the
+API's count is cap + 1, meaning "more than the cap".
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.idempotency import run_idempotent
-from gongzhi.core.paging import capped_count
+from gongzhi.core.paging import COUNT_CAP, capped_count
 from gongzhi.orders import selectors, services
 from gongzhi.orders.exports import ledger_workbook_response
 from gongzhi.orders.schemas import (
@@ -102,8 +102,8 @@ class OrderFilters(Schema):
     mine: bool = False
 
 
-COUNT_NOTE = ("count 最多数到 10001：超过 10000 条时为 10001，表示“多于 10000 条”，请用筛选条件缩小范围 / "
-              "count stops at 10001, meaning more than 10,000: narrow the filters")
+COUNT_NOTE = (f"count 最多数到 {COUNT_CAP + 1}：超过 {COUNT_CAP} 条时为 {COUNT_CAP + 1}，表示“多于 {COUNT_CAP} 条”，"
+              f"请用筛选条件缩小范围 / count stops at {COUNT_CAP + 1}, meaning more than {COUNT_CAP}: narrow the filters")
 
 
 @router.get("", response=list[OrderOut], summary="订单列表（按权限过滤）", description=COUNT_NOTE)

@@ -6,7 +6,6 @@ a star count that is not a number); whatever the service refuses is put back on 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import forms
@@ -17,6 +16,7 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import grants_for, restrict
 from gongzhi.areas.models import Area, Level
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.idempotency import FORM_FIELD, new_form_key
 from gongzhi.orders import selectors
 from gongzhi.orders.models import Scenario, State, Urgency
 from gongzhi.orgs.models import Department, Organization, OrgStatus
@@ -43,12 +43,12 @@ class SubmitOnceMixin:
 
     def add_form_key(self) -> None:
         fields: dict[str, Any] = self.fields  # type: ignore[attr-defined]
-        fields["form_key"] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+        fields[FORM_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
         if not self.is_bound:  # type: ignore[attr-defined]
-            self.initial["form_key"] = uuid.uuid4().hex  # type: ignore[attr-defined]
+            self.initial[FORM_FIELD] = new_form_key()  # type: ignore[attr-defined]
 
     def form_key(self) -> str:
-        return str(self.cleaned_data.get("form_key") or "").strip()  # type: ignore[attr-defined]
+        return str(self.cleaned_data.get(FORM_FIELD) or "")  # type: ignore[attr-defined]
 
 
 # ---- choices -----------------------------------------------------------------------------------

@@ -91,6 +91,8 @@ OPEN_STATES = (State.PENDING, State.ACCEPTED, State.REJECTED, State.FORWARDED, S
 # States in which the order waits to be taken on (accept-by applies) or worked on (complete-by applies).
 AWAITING_ACCEPT = (State.PENDING, State.REJECTED, State.FORWARDED)
 IN_HAND = (State.ACCEPTED, State.SIGNED)
+# The service was given: completed, or completed and closed.
+DONE_STATES = (State.COMPLETED, State.CLOSED)
 
 STATE_BADGE = {
     State.PENDING: "info", State.ACCEPTED: "primary", State.REJECTED: "warn", State.COMPLETED: "ok",

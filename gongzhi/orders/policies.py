@@ -7,7 +7,7 @@ from django.db.models import Q
 from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import Grants, Policy, PolicyRule, register
 from gongzhi.areas.models import Area
-from gongzhi.orders.models import Category, LedgerEntry, Order, OrderEvent, OrderPhoto, Rating, State
+from gongzhi.orders.models import DONE_STATES, Category, LedgerEntry, Order, OrderEvent, OrderPhoto, Rating, State
 from gongzhi.orgs.models import OrgStatus
 from gongzhi.orgs.policies import org_view
 
@@ -62,6 +62,13 @@ def order_view_q(g: Grants, prefix: str = "") -> Q | None:
     return q
 
 
+def public_q(prefix: str = "") -> PolicyRule:
+    """What an organization's public page may count and show of an order: done services of an organization
+    the viewer may see. Counts and photos only; who asked, where and what stay behind "view"."""
+    org_rule = org_view(f"{prefix}org__")
+    return lambda g: Q(**{f"{prefix}state__in": DONE_STATES, f"{prefix}org__isnull": False}) & org_rule(g)
+
+
 @register(Order)
 class OrderPolicy(Policy):
     rules = {
@@ -71,22 +78,12 @@ class OrderPolicy(Policy):
         "claim": lambda g: served_q(g) | Q(org_id__in=g.organization_ids()) if g.organization_ids() else None,
         "supervise": lambda g: g.area_id_q("area", Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
         if g.has_role(*SUPERVISORS) else None,
-        "public": lambda g: public_q()(g),
+        "public": public_q(),
     }
 
 
 def _via_order(g: Grants) -> Q | None:
     return order_view_q(g, "order__")
-
-
-SERVICE_DONE = (State.COMPLETED, State.CLOSED)
-
-
-def public_q(prefix: str = "") -> PolicyRule:
-    """What an organization's public page may count and show of an order: done services of an organization
-    the viewer may see. Counts and photos only; who asked, where and what stay behind "view"."""
-    org_rule = org_view(f"{prefix}org__")
-    return lambda g: Q(**{f"{prefix}state__in": SERVICE_DONE, f"{prefix}org__isnull": False}) & org_rule(g)
 
 
 @register(OrderEvent)
@@ -96,12 +93,12 @@ class OrderEventPolicy(Policy):
 
 @register(OrderPhoto)
 class OrderPhotoPolicy(Policy):
-    rules = {"view": _via_order, "public": lambda g: public_q("order__")(g)}
+    rules = {"view": _via_order, "public": public_q("order__")}
 
 
 @register(Rating)
 class RatingPolicy(Policy):
-    rules = {"view": _via_order, "public": lambda g: public_q("order__")(g)}
+    rules = {"view": _via_order, "public": public_q("order__")}
 
 
 def ledger_q(g: Grants) -> Q | None:

@@ -8,7 +8,6 @@ A page a role has no use for answers 404, like an order the user may not see. Wh
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +29,7 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import get_for, grants_for
 from gongzhi.core.errors import ApplicationError, NotFound, ValidationFailed
 from gongzhi.core.htmx import is_htmx
-from gongzhi.core.idempotency import run_idempotent
+from gongzhi.core.idempotency import FORM_FIELD, run_idempotent
 from gongzhi.core.masking import mask_name
 from gongzhi.core.paging import CappedPaginator
 from gongzhi.orders import forms as f
@@ -229,9 +228,8 @@ def _create_once(request: HttpRequest, form: Any) -> Order:
     def action() -> tuple[int, int]:
         return 201, services.order_create(actor=request.user, **form.service_kwargs()).pk
 
-    key = form.form_key()
-    _status, order_id = run_idempotent(request, action, lambda pk: pk, key=f"web-form:{key}" if key else "")
-    return Order.objects.get(pk=order_id)
+    _status, order_id = run_idempotent(request, action, lambda pk: pk, form_key=form.form_key())
+    return get_for(Order.objects.all(), request.user, "view", pk=order_id)
 
 
 # ---- staff: dispatch and entry for a resident ----------------------------------------------------
@@ -359,9 +357,8 @@ def _detail_context(request: HttpRequest, order: Order, failed: tuple[str, Any] 
     forms_by_action = {name: _action_form(name, user, order) for name in ACTIONS if name in allowed}
     if failed:
         forms_by_action[failed[0]] = failed[1]
-    # Each button's form carries a one-time key: pressed twice, the action runs once (see act).
-    actions = [{"name": name, "spec": ACTIONS[name], "form": form, "failed": bool(failed and failed[0] == name),
-                "key": uuid.uuid4().hex} for name, form in forms_by_action.items()]
+    actions = [{"name": name, "spec": ACTIONS[name], "form": form, "failed": bool(failed and failed[0] == name)}
+               for name, form in forms_by_action.items()]
     deadline = order.accept_by if order.state in AWAITING_ACCEPT else order.complete_by if order.state in IN_HAND else None
     return {"order": order, "contact": selectors.contact_for(user, order), "events": _timeline(order, names),
             "back": _back(user),
@@ -407,11 +404,10 @@ def act(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
     form = _action_form(action, request.user, order, request.POST, request.FILES)
     if not form.is_valid():
         return _refused(request, order_id, action, form, _("请按提示修改后再提交"), 422)
-    key = request.POST.get("form_key", "").strip()
     try:
-        # A second press of the same button (same key) answers as the first did instead of a 409.
+        # A second press of the same button (its {% once_key %}) answers as the first did instead of a 409.
         run_idempotent(request, lambda: (200, spec.run(request.user, order_id, form)), lambda _result: {"done": True},
-                       key=f"web-act:{key}" if key else "")
+                       form_key=request.POST.get(FORM_FIELD, ""))
     except NotFound:
         raise
     except ValidationFailed as exc:

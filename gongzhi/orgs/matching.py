@@ -55,13 +55,12 @@ from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.insights import conf as rating_conf
 from gongzhi.insights.facts import smoothed_rating
 from gongzhi.orders import rules
-from gongzhi.orders.models import Category, Order, OrderEvent, Rating, State, Urgency
+from gongzhi.orders.models import DONE_STATES, Category, Order, OrderEvent, Rating, State, Urgency
 from gongzhi.orders.selectors import hall
 from gongzhi.orgs.models import Organization, OrgStatus, ServiceOffer
 
 # Organizations that may be sent work (the same states the order services accept).
 MATCHABLE = (OrgStatus.ACTIVE, OrgStatus.REGISTERED, OrgStatus.FILED)
-DONE = (State.COMPLETED, State.CLOSED)
 WEIGHTS = {"category": 30, "area": 20, "capacity": 15, "record": 15, "rating": 20}
 FIT_EXACT, FIT_FAMILY = 1.0, 0.6
 AREA_SCORES = {Level.GRID: 1.0, Level.COMMUNITY: 1.0, Level.STREET: 0.8, Level.DISTRICT: 0.6}
@@ -185,7 +184,7 @@ def load_facts(orgs: Iterable[Organization], *, now: datetime | None = None) -> 
     start = month_start(now)
     tallies = (Order.objects.filter(org_id__in=ids).order_by().values("org_id", "category_id").annotate(
         taken=Count("pk", filter=Q(accepted_at__isnull=False)),
-        done=Count("pk", filter=Q(state__in=DONE)),
+        done=Count("pk", filter=Q(state__in=DONE_STATES)),
         this_month=Count("pk", filter=Q(accepted_at__gte=start, accepted_at__lt=next_month(start))),
         overdue=Count("pk", filter=Q(state=State.ACCEPTED, complete_by__lt=now))))
     for row in tallies:

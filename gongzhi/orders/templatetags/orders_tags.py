@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django import template
+
+from gongzhi.core.idempotency import new_form_key
 
 register = template.Library()
 
@@ -13,4 +13,4 @@ register = template.Library()
 def once_key() -> str:
     """A fresh one-time key for a button's form: the act view runs the action once per key, so a second
     press (a double tap, a resent form) gets the first press's answer (see orders.views.act)."""
-    return uuid.uuid4().hex
+    return new_form_key()

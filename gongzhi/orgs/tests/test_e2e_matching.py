@@ -47,6 +47,7 @@ def test_staff_see_the_ranking_while_dispatching(page: Any) -> None:
     page.wait_for_selector("#matches [data-testid=match]")
     first = page.locator("#matches [data-testid=match]").first
     chosen = first.get_attribute("data-org")
+    assert chosen and chosen.isdigit()
     first.locator("[data-testid=dispatch-to]").click()
     page.wait_for_selector("text=已重新派单")
-    assert Order.objects.get(pk=need.pk).org_id == int(chosen or 0)
+    assert Order.objects.get(pk=need.pk).org_id == int(chosen)
