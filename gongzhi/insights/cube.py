@@ -28,7 +28,7 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import grants_for, restrict
 from gongzhi.areas.models import Area, Level
 from gongzhi.core.errors import NotFound, ValidationFailed
-from gongzhi.insights.facts import GEO_AREA, GEO_DISTRICT, GEO_STREET, GRAINS, Grain
+from gongzhi.insights.facts import GEO_AREA, GEO_DISTRICT, GEO_STREET, GRAINS, Grain, month_of
 from gongzhi.insights.models import Tally
 from gongzhi.orders.models import Category
 from gongzhi.orgs.models import Organization, OrgType
@@ -238,18 +238,47 @@ def pick_grain(geo: int, *, category: bool, org: bool, yearly: bool = False) -> 
 GROUP_DIMS = {"street_id": GEO_STREET, "area_id": GEO_AREA}
 
 
-def split_period(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
-    """Whole calendar years inside the period (read from yearly cells), and the month ranges around them."""
-    years = [date(y, 1, 1) for y in range(period.start.year, period.end.year + 1)
-             if date(y, 1, 1) >= period.start and date(y, 12, 1) <= period.end]
-    if not years:
-        return [], [(period.start, period.end)]
-    ranges = []
-    if period.start < years[0]:
-        ranges.append((period.start, date(years[0].year - 1, 12, 1)))
-    if period.end > date(years[-1].year, 12, 1):
-        ranges.append((date(years[-1].year + 1, 1, 1), period.end))
-    return years, ranges
+@dataclass(frozen=True)
+class Parts:
+    """The cells a period is summed from: yearly cells of ``years`` and monthly cells of ``ranges`` added,
+    monthly cells of ``minus`` subtracted. Every metric is a count or a sum, so a year less the months
+    outside the period is exactly the period's part of that year."""
+
+    years: tuple[date, ...] = ()
+    ranges: tuple[tuple[date, date], ...] = ()
+    minus: tuple[tuple[date, date], ...] = ()
+
+
+def _add_months(d: date, n: int) -> date:
+    m = d.year * 12 + d.month - 1 + n
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def split_period(period: Period, current: date | None = None) -> Parts:
+    """Per calendar year the period touches, the cheaper of two exact sums: its months one by one, or the
+    year's yearly cells less the months outside the period. A month after ``current`` (this month, by
+    default) has no cells yet and costs nothing to read. A rolling 12 months then reads one year and a few
+    months of cells, not twelve months."""
+    current = current or month_of(timezone.now())
+    years: list[date] = []
+    ranges: list[tuple[date, date]] = []
+    minus: list[tuple[date, date]] = []
+    for y in range(period.start.year, period.end.year + 1):
+        a, b = max(period.start, date(y, 1, 1)), min(period.end, date(y, 12, 1))
+        included = b.month - a.month + 1
+        cost_in = sum(1 for m in range(a.month, b.month + 1) if date(y, m, 1) <= current)
+        cost_out = sum(1 for m in range(1, 13) if not a.month <= m <= b.month and date(y, m, 1) <= current)
+        if included == 12 or 1 + cost_out < cost_in:
+            years.append(date(y, 1, 1))
+            if a.month > 1:
+                minus.append((date(y, 1, 1), _add_months(a, -1)))
+            if b.month < 12:
+                minus.append((_add_months(b, 1), date(y, 12, 1)))
+        elif ranges and ranges[-1][1] == _add_months(a, -1):
+            ranges[-1] = (ranges[-1][0], b)  # months running on from the previous year's: one range
+        else:
+            ranges.append((a, b))
+    return Parts(tuple(years), tuple(ranges), tuple(minus))
 
 
 def _readable(user: Any, scope: Scope, filters: Filters) -> tuple[str, list[Any]] | None:
@@ -274,41 +303,63 @@ def _readable(user: Any, scope: Scope, filters: Filters) -> tuple[str, list[Any]
     return scope.compiled[key]
 
 
-def _when(scope: Scope, filters: Filters, group: tuple[str, ...]) -> tuple[str, list[Any]]:
-    """Which cells: the smallest grain keeping the dimensions asked for, yearly cells for whole years."""
+def _when(scope: Scope, filters: Filters, group: tuple[str, ...]) -> tuple[str, list[Any], str, list[Any]]:
+    """Which cells: the smallest grain keeping the dimensions asked for, yearly cells for most of a year.
+    Returns the condition of the cells to add and of those to subtract ("" when none)."""
     geo = max([scope.geo, *(GROUP_DIMS.get(g, GEO_DISTRICT) for g in group)])
     category = bool(filters.category) or "category_id" in group
     org = bool(filters.org_type) or "org_id" in group
-    years, ranges = split_period(filters.period) if "month" not in group else ([], [(filters.period.start,
-                                                                                        filters.period.end)])
+    parts = split_period(filters.period) if "month" not in group else Parts(
+        ranges=((filters.period.start, filters.period.end),))
     quote, table = connection.ops.quote_name, connection.ops.quote_name(Tally._meta.db_table)
     grain, month = f"{table}.{quote('grain')}", f"{table}.{quote('month')}"
-    parts, params = [], []
-    if years:
-        parts.append(f"({grain} = %s AND {month} IN ({', '.join(['%s'] * len(years))}))")
-        params += [pick_grain(geo, category=category, org=org, yearly=True).code,
-                   *(connection.ops.adapt_datefield_value(y) for y in years)]
     monthly = pick_grain(geo, category=category, org=org).code
-    for a, b in ranges:
-        parts.append(f"({grain} = %s AND {month} >= %s AND {month} <= %s)")
-        params += [monthly, connection.ops.adapt_datefield_value(a), connection.ops.adapt_datefield_value(b)]
-    return "(" + " OR ".join(parts) + ")", params
+    day = connection.ops.adapt_datefield_value
+
+    def months(ranges: tuple[tuple[date, date], ...]) -> tuple[list[str], list[Any]]:
+        sql, params = [], []
+        for a, b in ranges:
+            if a == b:  # an equality keeps the rest of the cell key usable in the index (SQLite)
+                sql.append(f"({grain} = %s AND {month} = %s)")
+                params += [monthly, day(a)]
+            else:
+                sql.append(f"({grain} = %s AND {month} >= %s AND {month} <= %s)")
+                params += [monthly, day(a), day(b)]
+        return sql, params
+
+    added, params = months(parts.ranges)
+    if parts.years:
+        added.insert(0, f"({grain} = %s AND {month} IN ({', '.join(['%s'] * len(parts.years))}))")
+        params = [pick_grain(geo, category=category, org=org, yearly=True).code, *map(day, parts.years), *params]
+    less, less_params = months(parts.minus)
+    return "(" + " OR ".join(added) + ")", params, ("(" + " OR ".join(less) + ")") if less else "", less_params
 
 
-def _sum_sql(where: str, group: tuple[str, ...], metrics: tuple[str, ...], with_org: bool) -> str:
-    """SELECT group, SUM(metric)… FROM the counters WHERE ``where``: written here rather than through the ORM,
-    because compiling dozens of SUM expressions costs more than the query itself. ``with_org`` adds the
-    organization's name and type, so no second query with hundreds of ids is needed."""
+def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, ...], with_org: bool) -> str:
+    """SELECT group, SUM(metric)… FROM the counters WHERE ``where`` (less the cells WHERE ``less``): written
+    here rather than through the ORM, because compiling dozens of SUM expressions costs more than the query
+    itself. ``with_org`` adds the organization's name and type, so no second query with hundreds of ids is
+    needed."""
     quote = connection.ops.quote_name
     table, orgs = quote(Tally._meta.db_table), quote(Organization._meta.db_table)
-    keys = [f"{table}.{quote(g)}" for g in group]
+    source = quote("cell") if less else table
+    keys = [f"{source}.{quote(g)}" for g in group]
     if with_org:
         keys += [f"{orgs}.{quote('name')}", f"{orgs}.{quote('org_type')}"]
-    columns = keys + [f"SUM({table}.{quote(m)})" for m in metrics]
-    sql = f"SELECT {', '.join(columns)} FROM {table}"  # noqa: S608 - our own identifiers
+    sql = f"SELECT {', '.join(keys + [f'SUM({source}.{quote(m)})' for m in metrics])} FROM "  # noqa: S608
+    if less:  # the added cells and the subtracted ones (negated), summed as one
+        cols = ", ".join(f"{table}.{quote(c)}" for c in group)
+        plus = ", ".join(f"{table}.{quote(m)} AS {quote(m)}" for m in metrics)
+        minus = ", ".join(f"-{table}.{quote(m)} AS {quote(m)}" for m in metrics)
+        cols = f"{cols}, " if cols else ""
+        sql += (f"(SELECT {cols}{plus} FROM {table} WHERE {where} "  # noqa: S608 - our own identifiers
+                f"UNION ALL SELECT {cols}{minus} FROM {table} WHERE {less}) {source}")
+    else:
+        sql += table
     if with_org:
-        sql += f" LEFT JOIN {orgs} ON {orgs}.{quote('id')} = {table}.{quote('org_id')}"
-    sql += f" WHERE {where}"
+        sql += f" LEFT JOIN {orgs} ON {orgs}.{quote('id')} = {source}.{quote('org_id')}"
+    if not less:
+        sql += f" WHERE {where}"
     if keys:
         sql += f" GROUP BY {', '.join(keys)}"
     return sql
@@ -323,22 +374,20 @@ def cells(user: Any, scope: Scope, filters: Filters, *, group: tuple[str, ...],
         return []
     if with_org:
         group = ("org_id",)
-    when, when_params = _when(scope, filters, group)
-    where = f"{when} AND ({readable[0]})" if readable[0] else when
-    sql = _sum_sql(where, group, metrics, with_org)
+    when, params, less, less_params = _when(scope, filters, group)
+    if readable[0]:
+        when, params = f"{when} AND ({readable[0]})", [*params, *readable[1]]
+        if less:
+            less, less_params = f"{less} AND ({readable[0]})", [*less_params, *readable[1]]
+    sql = _sum_sql(when, less, group, metrics, with_org)
     names = (*group, *(("org_name", "org_type") if with_org else ()), *metrics)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*when_params, *readable[1]])
+        cursor.execute(sql, [*params, *less_params])
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     if "month" in group:
         for r in rows:
             r["month"] = _as_date(r["month"])
     return rows
-
-
-def totals(user: Any, scope: Scope, filters: Filters, metrics: tuple[str, ...]) -> dict[str, int]:
-    rows = cells(user, scope, filters, group=(), metrics=metrics)
-    return {m: (rows[0][m] if rows else 0) or 0 for m in metrics}
 
 
 def _as_date(value: Any) -> date:

@@ -29,7 +29,6 @@ from gongzhi.insights.cube import (
     dashboard_scope,
     parse_filters,
     public_scope,
-    totals,
 )
 from gongzhi.insights.facts import (
     GEO_AREA,
@@ -161,9 +160,12 @@ def _category_names() -> dict[int, tuple[str, str, int]]:
     return {pk: (code, f"{parent} · {name}" if parent else name, sort) for pk, code, name, parent, sort in rows}
 
 
-def category_board(user: Any, scope: Scope, filters: Filters, limit: int | None = None) -> Table:
-    """类别排行榜: needs posted per category, most first; equal counts share a rank (listed in category order)."""
-    rows = cells(user, scope, filters, group=("category_id",), metrics=CATEGORY_METRICS)
+def category_board(user: Any, scope: Scope, filters: Filters, limit: int | None = None, *,
+                   rows: list[dict[str, Any]] | None = None) -> Table:
+    """类别排行榜: needs posted per category, most first; equal counts share a rank (listed in category order).
+    ``rows``: the counters per category if already read (the dashboard reads them once for this and the rates)."""
+    if rows is None:
+        rows = cells(user, scope, filters, group=("category_id",), metrics=CATEGORY_METRICS)
     cats = _category_names()
     out = []
     for r in rows:
@@ -455,14 +457,17 @@ def dashboard(user: Any, *, area: str | None = None, period: str | None = None, 
     wanted = (only,) if only else DEFAULT_TABLES
     tables: dict[str, Table] = {}
     fig: dict[str, Any] = {}
+    by_category = None
     if "rates" in wanted or not only:
-        fig = figures(totals(user, scope, filters, RATE_METRICS))  # whole years from yearly cells
+        # The rates are the sum of the categories' counters: one read serves both tables.
+        by_category = cells(user, scope, filters, group=("category_id",), metrics=RATE_METRICS)
+        fig = figures({m: sum(r[m] or 0 for r in by_category) for m in RATE_METRICS})
         tables["rates"] = rates_table(fig)
     if "series" in wanted:
         tables["series"] = series_table(cells(user, scope, filters, group=("month",), metrics=SERIES_METRICS),
                                         filters)
     if "categories" in wanted:
-        tables["categories"] = category_board(user, scope, filters, limit)
+        tables["categories"] = category_board(user, scope, filters, limit, rows=by_category)
     if "areas" in wanted:
         tables["areas"] = areas_table(user, scope, filters)
     if {"accepted", "praise"} & set(wanted):

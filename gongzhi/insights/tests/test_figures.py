@@ -118,17 +118,70 @@ def test_yearly_and_monthly_cells_agree(story, api):
     year = client.get("insights/dashboard/rates", period="2026").json()["rows"]
     months = client.get("insights/dashboard/rates", period="2026-02:2026-04").json()["rows"]
     mixed = client.get("insights/dashboard/rates", period="2025-11:2027-01").json()["rows"]
-    assert year == months == mixed
-    boards = [client.get("insights/dashboard/praise", period=p).json()["rows"] for p in ("2026", "2026-03")]
-    assert boards[0] == boards[1]
+    # a year less the months outside: the same figures as the months added up
+    less = [client.get("insights/dashboard/rates", period=p).json()["rows"]
+            for p in ("2025-12:2026-11", "2026-02:2026-12", "2026-03:2026-09")]
+    assert year == months == mixed == less[0] == less[1] == less[2]
+    for table in ("praise", "accepted", "categories", "areas"):
+        boards = [client.get(f"insights/dashboard/{table}", period=p).json()["rows"]
+                  for p in ("2026", "2026-03", "2025-12:2026-11", "2026-03:2026-09")]
+        assert boards[0] == boards[1] == boards[2] == boards[3], table
+        assert boards[0], table
+    # the year less January to March (where every order of the story is): nothing left, however it is split
+    after = client.get("insights/dashboard", period="2026-04:2026-12").json()
+    assert after["figures"]["posted"] == 0 and after["figures"]["rated"] == 0
+    assert all(not after["tables"][t]["rows"] for t in ("praise", "accepted", "categories", "areas"))
 
 
 def test_split_period_into_years_and_months():
     from datetime import date
 
-    from gongzhi.insights.cube import parse_period, split_period
+    from gongzhi.insights.cube import Parts, parse_period, split_period
 
-    assert split_period(parse_period("2026")) == ([date(2026, 1, 1)], [])
-    assert split_period(parse_period("2025-11:2027-02")) == (
-        [date(2026, 1, 1)], [(date(2025, 11, 1), date(2025, 12, 1)), (date(2027, 1, 1), date(2027, 2, 1))])
-    assert split_period(parse_period("2026-02:2026-12")) == ([], [(date(2026, 2, 1), date(2026, 12, 1))])
+    def d(text):
+        y, m = text.split("-")
+        return date(int(y), int(m), 1)
+
+    def split(text, now="2030-01"):  # by default every month of these periods is in the past
+        return split_period(parse_period(text), d(now))
+
+    assert split("2026") == Parts(years=(d("2026-01"),))
+    # two months of a year: those months; the whole year between: its yearly cells
+    assert split("2025-11:2027-02") == Parts(
+        years=(d("2026-01"),), ranges=((d("2025-11"), d("2025-12")), (d("2027-01"), d("2027-02"))))
+    # eleven months of a year: the year less the one month outside the period
+    assert split("2026-02:2026-12") == Parts(years=(d("2026-01"),), minus=((d("2026-01"), d("2026-01")),))
+    # a rolling 12 months: one month, and a year less one month
+    assert split("2025-12:2026-11") == Parts(
+        years=(d("2026-01"),), ranges=((d("2025-12"), d("2025-12")),), minus=((d("2026-12"), d("2026-12")),))
+    # months running across a new year stay one range; seven months are a year less five
+    assert split("2025-11:2026-03") == Parts(ranges=((d("2025-11"), d("2026-03")),))
+    assert split("2026-03:2026-09") == Parts(
+        years=(d("2026-01"),), minus=((d("2026-01"), d("2026-02")), (d("2026-10"), d("2026-12"))))
+    assert split("2026-03:2026-08") == Parts(ranges=((d("2026-03"), d("2026-08")),))
+    # Months after the current one have no cells yet: in June, the rolling 12 months read the six months of
+    # last year and this year's cells less July to December (empty, so free).
+    assert split("2025-07:2026-06", now="2026-06") == Parts(
+        years=(d("2026-01"),), ranges=((d("2025-07"), d("2025-12")),), minus=((d("2026-07"), d("2026-12")),))
+    # this quarter in March: the year's cells less April to December (nothing there yet), one set, not three
+    assert split("2026-01:2026-03", now="2026-03") == Parts(years=(d("2026-01"),), minus=((d("2026-04"), d("2026-12")),))
+    assert split("2026-01", now="2026-03") == Parts(ranges=((d("2026-01"), d("2026-01")),))
+
+
+@pytest.mark.parametrize("who", ["community_xp", "street_dg", "mzj"])
+def test_dashboard_answer_keeps_to_its_published_schema(story, api, who):
+    """The dashboard is written as JSON without a second validation: hold it to the OpenAPI schema here."""
+    from gongzhi.insights.api import DashboardOut
+
+    response = api(who).get("insights/dashboard", period="2026")
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    parsed = DashboardOut.model_validate(body)
+    assert set(parsed.tables) == {"rates", "series", "categories", "areas", "accepted", "praise", "warnings",
+                                  "overdue"}
+    assert parsed.figures["posted"] == 6
+    for name, table in parsed.tables.items():
+        for row in table.rows:
+            missing = {c.key for c in table.columns} - set(row)
+            assert not missing, (name, missing)
+    assert "海韵" in response.content.decode()  # Chinese as itself, not \\u escapes

@@ -18,8 +18,13 @@ def test_demo_orders_generates_a_consistent_history(demo):
     report = verify()
     assert report.ok, report.differences
     states = dict(generated.values_list("state").annotate(n=Count("id")))
-    assert states["closed"] > states.get("pending", 0) > 0  # most of history is done; the last days are open
-    assert {"cancelled", "forwarded", "accepted", "completed"} <= set(states)
+    # Most of history is done; the last days are open. (Not "pending" alone: at 7 a.m. after a quiet night
+    # every need of the evening before may already have been taken on.)
+    still_open = sum(states.get(s, 0) for s in ("pending", "forwarded", "accepted", "signed"))
+    assert states["closed"] > still_open > 0
+    assert {"cancelled", "accepted", "completed"} <= set(states)
+    # Special needs go to a department (forwarded), which signs within hours: test the path, not the hour.
+    assert OrderEvent.objects.filter(order__in=generated, to_state="forwarded").exists()
     assert OrderEvent.objects.filter(order__in=generated).count() > 3 * 3000
     assert Rating.objects.filter(order__in=generated).count() > 1000
     assert LedgerEntry.objects.filter(order__in=generated).count() > 2000
