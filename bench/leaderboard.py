@@ -118,6 +118,7 @@ def main() -> None:
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     p.add_argument("--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", 1_000_000)))
     p.add_argument("--requests", type=int, default=50)
+    p.add_argument("--goal-ms", type=float, default=0.0, help="the median to meet (default 20, or 50 past 2M orders)")
     a = p.parse_args()
     if not a.database_url:
         p.error("give --database-url or DATABASE_URL (postgres://… or sqlite:////path)")
@@ -134,17 +135,28 @@ def main() -> None:
 
     generated_s = _prepare(a.orders)
     today = timezone.localdate()
-    first = date(today.year - 1, today.month, 1)
-    first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    # The pages' default (this calendar year: yearly cells) and a rolling 12 months (monthly cells).
+
+    def months_back(n: int) -> date:
+        m = today.year * 12 + today.month - 1 - n
+        return date(m // 12, m % 12 + 1, 1)
+
+    def code(a: date, b: date) -> str:
+        return f"{a:%Y-%m}:{b:%Y-%m}"
+
+    # This calendar year (the pages' default); the 12 months up to last month (a year and a month apart);
+    # and the worst 12 months for the cells: six months of each of two past years (e.g. 2025-07:2026-06),
+    # which no yearly cell shortens.
+    worst_end = date(today.year, 6, 1) if today.month > 6 else date(today.year - 1, 6, 1)
     periods = {str(today.year): (date(today.year, 1, 1), date(today.year + 1, 1, 1)),
-               f"{first:%Y-%m}:{today:%Y-%m}": (first, date(today.year + (today.month == 12), today.month % 12 + 1, 1))}
+               code(months_back(12), months_back(1)): (months_back(12), months_back(0)),
+               code(date(worst_end.year - 1, 7, 1), worst_end): (date(worst_end.year - 1, 7, 1),
+                                                                 date(worst_end.year, 7, 1))}
 
     def client(username: str) -> Client:
         token = token_issue(user=User.objects.get(username=username))[1]
         return Client(headers={"Authorization": f"Bearer {token}"})
 
-    mzj, street = client("mzj"), client("street_dg")
+    mzj, street, community = client("mzj"), client("street_dg"), client("community_xp")
 
     def get(c: Client, path: str, period: str) -> Callable[[], Any]:
         def call() -> Any:
@@ -168,7 +180,8 @@ def main() -> None:
                               ("API praise leaderboard", mzj, "leaderboards/praise"),
                               ("API category leaderboard", mzj, "leaderboards/categories"),
                               ("API dashboard (district, mzj)", mzj, "dashboard"),
-                              ("API dashboard (street, street_dg)", street, "dashboard")):
+                              ("API dashboard (street, street_dg)", street, "dashboard"),
+                              ("API dashboard (community, community_xp)", community, "dashboard")):
             results[f"{period} {name}"] = _timed(get(c, f"/api/v1/insights/{path}", period), a.requests)
 
     from gongzhi.insights.models import Tally
@@ -189,9 +202,14 @@ def main() -> None:
             base = results[f"{period} plain {kind} (GROUP BY {source})"]["median"]
             api = results[f"{period} API {kind} leaderboard"]["median"]
             print(f"speed-up {period} {kind}: {base / api:.1f}× (plain {base:.1f} ms → API {api:.1f} ms, median)")
-    worst = max(r["median"] for k, r in results.items() if " API " in k)
-    print(f"goal ≤ 20 ms median for the leaderboard and dashboard API: {'met' if worst <= 20 else 'NOT met'} "
-          f"(slowest API median {worst:.1f} ms)")
+    # The issue's goals: ≤ 20 ms (median) at 1,000,000 orders; under 50 ms at 10,000,000 (PostgreSQL).
+    goal = a.goal_ms or (20.0 if a.orders <= 2_000_000 else 50.0)
+    for label, keys in (("this year and the last 12 months", [k for k in results if " API " in k
+                                                              and not k.startswith(list(periods)[2])]),
+                        ("every period, the worst 12 months included", [k for k in results if " API " in k])):
+        worst = max(results[k]["median"] for k in keys)
+        print(f"goal ≤ {goal:g} ms median, {label}: {'met' if worst <= goal else 'NOT met'} "
+              f"(slowest API median {worst:.1f} ms)")
 
 
 if __name__ == "__main__":

@@ -260,9 +260,10 @@ def _insert_task(cur: Any, c: Cycle, step: str, rows: int) -> None:
 # (code, keeps street, keeps area, keeps category, keeps organization).
 GRAIN_SHAPES = ((1, True, False, True, False), (2, False, False, False, True), (3, False, False, True, True),
                 (4, True, False, True, True), (5, True, True, True, False), (6, True, True, True, True))
-# The product keeps every level per month (codes 1-6) and per calendar year (11-16, the year's first day).
-GRAINS = tuple((code + (10 if yearly else 0), yearly, *shape) for yearly in (False, True)
-               for code, *shape in GRAIN_SHAPES)
+# The product keeps every level per month (codes 1-6), per calendar year (11-16, the year's first day) and,
+# for the district and street levels 1-4, year to date (21-24: each month from the order's to November).
+GRAINS = tuple((code + offset, period, *shape) for period, offset in (("month", 0), ("year", 10), ("ytd", 20))
+               for code, *shape in GRAIN_SHAPES if period != "ytd" or code <= 4)
 
 
 def _tally_keys(c: Cycle, step: str, rows: int) -> list[tuple[int, ...]]:
@@ -272,13 +273,16 @@ def _tally_keys(c: Cycle, step: str, rows: int) -> list[tuple[int, ...]]:
     facts = [0] if step == "create" else [c.who.org, 0]
     keys: list[tuple[Any, ...]] = []
     for org in facts:
-        for code, yearly, street, area, category, by_org in GRAINS:
+        for code, period, street, area, category, by_org in GRAINS:
             if by_org and not org:
                 continue  # the product keeps no organization cells for orders nobody holds
-            key = (code, month.replace(month=1) if yearly else month, c.who.district, c.who.street if street else 0, c.who.area if area else 0,
-                   c.category if category else 0, org if by_org else 0)
-            if key not in keys:
-                keys.append(key)
+            months = [month] if period == "month" else [month.replace(month=1)] if period == "year" else \
+                [month.replace(month=m) for m in range(month.month, 12)]
+            for at in months:
+                key = (code, at, c.who.district, c.who.street if street else 0, c.who.area if area else 0,
+                       c.category if category else 0, org if by_org else 0)
+                if key not in keys:
+                    keys.append(key)
     return sorted(keys[:rows])
 
 

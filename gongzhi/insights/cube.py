@@ -28,7 +28,7 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import grants_for, restrict
 from gongzhi.areas.models import Area, Level
 from gongzhi.core.errors import NotFound, ValidationFailed
-from gongzhi.insights.facts import GEO_AREA, GEO_DISTRICT, GEO_STREET, GRAINS, Grain, month_of
+from gongzhi.insights.facts import GEO_AREA, GEO_DISTRICT, GEO_STREET, GRAINS, MONTH, YEAR, YTD, Grain, month_of
 from gongzhi.insights.models import Tally
 from gongzhi.orders.models import Category
 from gongzhi.orgs.models import Organization, OrgType
@@ -228,11 +228,12 @@ def parse_filters(*, period: str | None = None, category: str | None = None, org
 
 # ---- the query --------------------------------------------------------------------------------------
 
-def pick_grain(geo: int, *, category: bool, org: bool, yearly: bool = False) -> Grain:
+def pick_grain(geo: int, *, category: bool, org: bool, period: str = MONTH) -> Grain:
+    """The smallest grain of ``period`` cells keeping these dimensions (LookupError: none has them)."""
     for grain in GRAINS:
-        if grain.yearly == yearly and grain.serves(geo, category, org):
+        if grain.period == period and grain.serves(geo, category, org):
             return grain
-    raise LookupError("no grain keeps these dimensions")  # pragma: no cover - GRAINS ends with the finest
+    raise LookupError("no grain keeps these dimensions")
 
 
 GROUP_DIMS = {"street_id": GEO_STREET, "area_id": GEO_AREA}
@@ -240,13 +241,15 @@ GROUP_DIMS = {"street_id": GEO_STREET, "area_id": GEO_AREA}
 
 @dataclass(frozen=True)
 class Parts:
-    """The cells a period is summed from: yearly cells of ``years`` and monthly cells of ``ranges`` added,
-    monthly cells of ``minus`` subtracted. Every metric is a count or a sum, so a year less the months
-    outside the period is exactly the period's part of that year."""
+    """The cells a period is summed from: yearly cells of ``years``, monthly cells of ``ranges`` and
+    year-to-date cells of ``ytd`` added; monthly cells of ``minus`` and year-to-date cells of ``ytd_minus``
+    subtracted. Every metric is a count or a sum, so a difference of cells is exactly the orders between."""
 
     years: tuple[date, ...] = ()
     ranges: tuple[tuple[date, date], ...] = ()
     minus: tuple[tuple[date, date], ...] = ()
+    ytd: tuple[date, ...] = ()
+    ytd_minus: tuple[date, ...] = ()
 
 
 def _add_months(d: date, n: int) -> date:
@@ -254,21 +257,38 @@ def _add_months(d: date, n: int) -> date:
     return date(m // 12, m % 12 + 1, 1)
 
 
-def split_period(period: Period, current: date | None = None) -> Parts:
-    """Per calendar year the period touches, the cheaper of two exact sums: its months one by one, or the
-    year's yearly cells less the months outside the period. A month after ``current`` (this month, by
-    default) has no cells yet and costs nothing to read. A rolling 12 months then reads one year and a few
-    months of cells, not twelve months."""
+def split_period(period: Period, current: date | None = None, *, ytd: bool = False) -> Parts:
+    """Per calendar year the period touches, the cheapest exact sum, counted in cell sets read (a month
+    after ``current``, this month by default, has no cells yet and costs nothing):
+    - its months one by one;
+    - the year's yearly cells less the months outside the period;
+    - with ``ytd`` (the grain keeps year-to-date cells): year to date at the last month (or the year) less
+      year to date at the month before the first — two sets for any run of months.
+    A rolling 12 months then reads at most three sets, whatever the month."""
     current = current or month_of(timezone.now())
     years: list[date] = []
     ranges: list[tuple[date, date]] = []
     minus: list[tuple[date, date]] = []
+    plus_ytd: list[date] = []
+    less_ytd: list[date] = []
     for y in range(period.start.year, period.end.year + 1):
         a, b = max(period.start, date(y, 1, 1)), min(period.end, date(y, 12, 1))
-        included = b.month - a.month + 1
-        cost_in = sum(1 for m in range(a.month, b.month + 1) if date(y, m, 1) <= current)
-        cost_out = sum(1 for m in range(1, 13) if not a.month <= m <= b.month and date(y, m, 1) <= current)
-        if included == 12 or 1 + cost_out < cost_in:
+        if a.month == 1 and b.month == 12:
+            years.append(a)
+            continue
+        cost_months = sum(1 for m in range(a.month, b.month + 1) if date(y, m, 1) <= current)
+        cost_year = 1 + sum(1 for m in range(1, 13) if not a.month <= m <= b.month and date(y, m, 1) <= current)
+        cost_ytd = (1 + (a.month > 1)) if ytd else 13
+        # On a tie, months (the smallest sets), then year to date (no sets for months to come).
+        best = min((cost_months, 0), (cost_ytd, 1), (cost_year, 2))[1]
+        if best == 1:
+            if b.month == 12:
+                years.append(date(y, 1, 1))
+            else:
+                plus_ytd.append(b)
+            if a.month > 1:
+                less_ytd.append(_add_months(a, -1))
+        elif best == 2:
             years.append(date(y, 1, 1))
             if a.month > 1:
                 minus.append((date(y, 1, 1), _add_months(a, -1)))
@@ -278,7 +298,7 @@ def split_period(period: Period, current: date | None = None) -> Parts:
             ranges[-1] = (ranges[-1][0], b)  # months running on from the previous year's: one range
         else:
             ranges.append((a, b))
-    return Parts(tuple(years), tuple(ranges), tuple(minus))
+    return Parts(tuple(years), tuple(ranges), tuple(minus), tuple(plus_ytd), tuple(less_ytd))
 
 
 def _readable(user: Any, scope: Scope, filters: Filters) -> tuple[str, list[Any]] | None:
@@ -304,16 +324,21 @@ def _readable(user: Any, scope: Scope, filters: Filters) -> tuple[str, list[Any]
 
 
 def _when(scope: Scope, filters: Filters, group: tuple[str, ...]) -> tuple[str, list[Any], str, list[Any]]:
-    """Which cells: the smallest grain keeping the dimensions asked for, yearly cells for most of a year.
-    Returns the condition of the cells to add and of those to subtract ("" when none)."""
+    """Which cells: the smallest grain keeping the dimensions asked for, each part of the period from the
+    cheapest cells (``split_period``). Returns the condition of the cells to add and of those to subtract
+    ("" when none)."""
     geo = max([scope.geo, *(GROUP_DIMS.get(g, GEO_DISTRICT) for g in group)])
     category = bool(filters.category) or "category_id" in group
     org = bool(filters.org_type) or "org_id" in group
-    parts = split_period(filters.period) if "month" not in group else Parts(
+    monthly = pick_grain(geo, category=category, org=org).code
+    try:
+        ytd: int | None = pick_grain(geo, category=category, org=org, period=YTD).code
+    except LookupError:  # community levels keep no year-to-date cells
+        ytd = None
+    parts = split_period(filters.period, ytd=ytd is not None) if "month" not in group else Parts(
         ranges=((filters.period.start, filters.period.end),))
     quote, table = connection.ops.quote_name, connection.ops.quote_name(Tally._meta.db_table)
     grain, month = f"{table}.{quote('grain')}", f"{table}.{quote('month')}"
-    monthly = pick_grain(geo, category=category, org=org).code
     day = connection.ops.adapt_datefield_value
 
     def months(ranges: tuple[tuple[date, date], ...]) -> tuple[list[str], list[Any]]:
@@ -327,25 +352,52 @@ def _when(scope: Scope, filters: Filters, group: tuple[str, ...]) -> tuple[str, 
                 params += [monthly, day(a), day(b)]
         return sql, params
 
-    added, params = months(parts.ranges)
-    if parts.years:
-        added.insert(0, f"({grain} = %s AND {month} IN ({', '.join(['%s'] * len(parts.years))}))")
-        params = [pick_grain(geo, category=category, org=org, yearly=True).code, *map(day, parts.years), *params]
-    less, less_params = months(parts.minus)
+    def at(code: int | None, days: tuple[date, ...]) -> tuple[list[str], list[Any]]:
+        if not days:
+            return [], []
+        if len(days) == 1:
+            return [f"({grain} = %s AND {month} = %s)"], [code, day(days[0])]
+        return [f"({grain} = %s AND {month} IN ({', '.join(['%s'] * len(days))}))"], [code, *map(day, days)]
+
+    yearly = pick_grain(geo, category=category, org=org, period=YEAR).code
+    added, params = [], []
+    for sql, p in (at(yearly, parts.years), at(ytd, parts.ytd), months(parts.ranges)):
+        added += sql
+        params += p
+    less, less_params = [], []
+    for sql, p in (at(ytd, parts.ytd_minus), months(parts.minus)):
+        less += sql
+        less_params += p
     return "(" + " OR ".join(added) + ")", params, ("(" + " OR ".join(less) + ")") if less else "", less_params
 
 
-def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, ...], with_org: bool) -> str:
+@dataclass(frozen=True)
+class Labels:
+    """What a group is shown by (a name, a type…), read in the same query by joining the table the group
+    column points at — no second query with hundreds of ids."""
+
+    model: Any
+    columns: tuple[tuple[str, str], ...]  # (column, key in the row)
+    parent: tuple[tuple[str, str], ...] = ()  # columns of the row's parent (same table, by parent_id)
+
+
+def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, ...],
+             labels: Labels | None) -> str:
     """SELECT group, SUM(metric)… FROM the counters WHERE ``where`` (less the cells WHERE ``less``): written
     here rather than through the ORM, because compiling dozens of SUM expressions costs more than the query
-    itself. ``with_org`` adds the organization's name and type, so no second query with hundreds of ids is
-    needed."""
+    itself. ``labels`` joins what the (single) group column points at."""
     quote = connection.ops.quote_name
-    table, orgs = quote(Tally._meta.db_table), quote(Organization._meta.db_table)
+    table = quote(Tally._meta.db_table)
     source = quote("cell") if less else table
     keys = [f"{source}.{quote(g)}" for g in group]
-    if with_org:
-        keys += [f"{orgs}.{quote('name')}", f"{orgs}.{quote('org_type')}"]
+    joins = ""
+    if labels is not None:
+        target, lbl, up = quote(labels.model._meta.db_table), quote("lbl"), quote("lbl_parent")
+        keys += [f"{lbl}.{quote(c)}" for c, _key in labels.columns]
+        joins = f" LEFT JOIN {target} {lbl} ON {lbl}.{quote('id')} = {source}.{quote(group[0])}"
+        if labels.parent:
+            keys += [f"{up}.{quote(c)}" for c, _key in labels.parent]
+            joins += f" LEFT JOIN {target} {up} ON {up}.{quote('id')} = {lbl}.{quote('parent_id')}"
     sql = f"SELECT {', '.join(keys + [f'SUM({source}.{quote(m)})' for m in metrics])} FROM "  # noqa: S608
     if less:  # the added cells and the subtracted ones (negated), summed as one
         cols = ", ".join(f"{table}.{quote(c)}" for c in group)
@@ -356,8 +408,7 @@ def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, 
                 f"UNION ALL SELECT {cols}{minus} FROM {table} WHERE {less}) {source}")
     else:
         sql += table
-    if with_org:
-        sql += f" LEFT JOIN {orgs} ON {orgs}.{quote('id')} = {source}.{quote('org_id')}"
+    sql += joins
     if not less:
         sql += f" WHERE {where}"
     if keys:
@@ -366,21 +417,19 @@ def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, 
 
 
 def cells(user: Any, scope: Scope, filters: Filters, *, group: tuple[str, ...],
-          metrics: tuple[str, ...], with_org: bool = False) -> list[dict[str, Any]]:
-    """The counters summed per ``group``, over the cells the user may read (with ``with_org``: grouped by
-    organization, with its ``org_name`` and ``org_type``)."""
+          metrics: tuple[str, ...], labels: Labels | None = None) -> list[dict[str, Any]]:
+    """The counters summed per ``group``, over the cells the user may read; with ``labels`` (one group
+    column), each row also has the labelled columns of what it is grouped by."""
     readable = _readable(user, scope, filters)
     if readable is None:
         return []
-    if with_org:
-        group = ("org_id",)
     when, params, less, less_params = _when(scope, filters, group)
     if readable[0]:
         when, params = f"{when} AND ({readable[0]})", [*params, *readable[1]]
         if less:
             less, less_params = f"{less} AND ({readable[0]})", [*less_params, *readable[1]]
-    sql = _sum_sql(when, less, group, metrics, with_org)
-    names = (*group, *(("org_name", "org_type") if with_org else ()), *metrics)
+    sql = _sum_sql(when, less, group, metrics, labels)
+    names = (*group, *((k for _c, k in (*labels.columns, *labels.parent)) if labels else ()), *metrics)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *less_params])
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

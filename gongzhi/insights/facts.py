@@ -128,20 +128,42 @@ def contribution(fact: Fact | None) -> dict[str, int]:
 GEO_DISTRICT, GEO_STREET, GEO_AREA = 0, 1, 2
 
 
+MONTH, YEAR, YTD = "month", "year", "ytd"
+
+
 @dataclass(frozen=True)
 class Grain:
-    """One level of aggregation: a period (month or year of posting) and the district always; the street,
-    the area (grid or community), the category and the organization when the level keeps them."""
+    """One level of aggregation: a period and the district always; the street, the area (grid or community),
+    the category and the organization when the level keeps them.
+
+    The period of a cell (its ``month`` column holds the first day) is one of:
+    - ``month``: the orders posted in that month;
+    - ``year``: the orders posted in that calendar year;
+    - ``ytd`` (year to date): the orders posted from January up to and including that month, for January
+      to November (December's would be the yearly cell). Any run of months inside a year is then one
+      cell set less another: March to August = ytd(August) − ytd(February)."""
 
     code: int
     name: str
     geo: int
     category: bool
     org: bool
-    yearly: bool = False
+    period: str = MONTH
 
-    def key(self, fact: Fact) -> tuple[Any, ...]:
-        return (self.code, fact.year if self.yearly else fact.month, fact.district_id,
+    @property
+    def yearly(self) -> bool:
+        return self.period == YEAR
+
+    def months(self, fact: Fact) -> tuple[date, ...]:
+        """The periods (their first days) whose cells an order counts in."""
+        if self.period == MONTH:
+            return (fact.month,)
+        if self.period == YEAR:
+            return (fact.year,)
+        return tuple(fact.month.replace(month=m) for m in range(fact.month.month, 12))
+
+    def key(self, fact: Fact, month: date) -> tuple[Any, ...]:
+        return (self.code, month, fact.district_id,
                 fact.street_id if self.geo >= GEO_STREET else 0,
                 fact.area_id if self.geo >= GEO_AREA else 0,
                 fact.category_id if self.category else 0,
@@ -154,11 +176,18 @@ class Grain:
 _LEVELS = (("street×category", GEO_STREET, True, False), ("organization", GEO_DISTRICT, False, True),
            ("category×organization", GEO_DISTRICT, True, True), ("street×category×organization", GEO_STREET, True, True),
            ("area×category", GEO_AREA, True, False), ("area×category×organization", GEO_AREA, True, True))
-# Monthly cells (codes 1-6) and the same levels per year (11-16), which a query spanning whole calendar
-# years reads instead of twelve months each. In the order a query prefers them: smallest first.
+# Monthly cells (codes 1-6), the same levels per year (11-16), which a query spanning whole calendar years
+# reads instead of twelve months each, and year to date (21-24) for the district and street levels, where a
+# month's cells are many (every organization, every street × category) and a period of a few months would
+# otherwise read them month by month. Community levels keep few cells per month and have no ytd cells:
+# they would multiply the rows a transition writes for little gain. In the order a query prefers them:
+# smallest first.
+_SUFFIX = {MONTH: "", YEAR: " / year", YTD: " / year to date"}
 GRAINS: tuple[Grain, ...] = tuple(
-    Grain(code + (10 if yearly else 0), f"{name}{' / year' if yearly else ''}", geo, cat, org, yearly)
-    for yearly in (False, True) for code, (name, geo, cat, org) in enumerate(_LEVELS, start=1))
+    Grain(code + offset, f"{name}{_SUFFIX[period]}", geo, cat, org, period)
+    for period, offset in ((MONTH, 0), (YEAR, 10), (YTD, 20))
+    for code, (name, geo, cat, org) in enumerate(_LEVELS, start=1)
+    if period != YTD or geo <= GEO_STREET)
 GRAIN_BY_CODE = {g.code: g for g in GRAINS}
 
 
@@ -172,9 +201,10 @@ def cell_deltas(old: Fact | None, new: Fact | None) -> dict[tuple[Any, ...], dic
         for grain in GRAINS:
             if grain.org and not fact.org_id:
                 continue  # see store.grouped_sql: no organization, no cell in the organization grains
-            cell = out.setdefault(grain.key(fact), {})
-            for name, v in contrib.items():
-                cell[name] = cell.get(name, 0) + sign * v
+            for month in grain.months(fact):
+                cell = out.setdefault(grain.key(fact, month), {})
+                for name, v in contrib.items():
+                    cell[name] = cell.get(name, 0) + sign * v
     return {k: {n: v for n, v in d.items() if v} for k, d in out.items() if any(d.values())}
 
 

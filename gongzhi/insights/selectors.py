@@ -24,6 +24,7 @@ from gongzhi.core.errors import NotFound
 from gongzhi.insights import conf, points
 from gongzhi.insights.cube import (
     Filters,
+    Labels,
     Scope,
     cells,
     dashboard_scope,
@@ -50,7 +51,8 @@ from gongzhi.orgs.models import Organization, OrgType
 RATE_METRICS = ("posted", "taken", "taken_due", "taken_ontime", "done", "done_due", "done_ontime", "ever_done",
                 "reopened", "reopens", "fast", "rated", *STARS, *TA, *TC)
 SERIES_METRICS = ("posted", *STATE_METRICS)
-ORG_METRICS = ("posted", "taken", "done", "done_due", "done_ontime", "reopened", "ever_done", "fast", "rated", *STARS)
+# Only what the organization boards show: every column is summed over hundreds of organizations' cells.
+ORG_METRICS = ("taken", "done", "done_due", "done_ontime", "reopened", "ever_done", "fast", *STARS)
 CATEGORY_METRICS = ("posted", "taken", "done", "rated", "r4", "r5")
 AREA_METRICS = ("posted", "taken", "done", "rated", "r4", "r5", "st_pending", "st_cancelled")
 MAX_LIMIT = 500
@@ -89,10 +91,15 @@ def _limit(value: int | None, default: int | None = None) -> int | None:
 
 def _ranked(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any], then: str) -> list[dict[str, Any]]:
     """Sort by ``key`` descending; rows equal on ``key`` share a rank (1, 2, 2, 4) and are listed by ``then``."""
-    rows.sort(key=lambda r: r[then])
-    rows.sort(key=key, reverse=True)
-    for n, row in enumerate(rows):
-        row["rank"] = rows[n - 1]["rank"] if n and key(rows[n - 1]) == key(row) else n + 1
+    keyed = [(key(r), r) for r in rows]  # each key computed once: boards rank hundreds of organizations
+    keyed.sort(key=lambda kr: kr[1][then])
+    keyed.sort(key=lambda kr: kr[0], reverse=True)
+    previous, rank = None, 0
+    for n, (k, row) in enumerate(keyed):
+        if n == 0 or k != previous:
+            rank, previous = n + 1, k
+        row["rank"] = rank
+    rows[:] = [row for _k, row in keyed]
     return rows
 
 
@@ -154,10 +161,14 @@ def rates_table(fig: dict[str, Any]) -> Table:
 
 # ---- leaderboards -----------------------------------------------------------------------------------------
 
-def _category_names() -> dict[int, tuple[str, str, int]]:
-    """category id → (code, display name with its parent, sort) for every category (a small table)."""
-    rows = list(Category.objects.values_list("pk", "code", "name", "parent__name", "sort"))
-    return {pk: (code, f"{parent} · {name}" if parent else name, sort) for pk, code, name, parent, sort in rows}
+CATEGORY_LABELS = Labels(Category, (("code", "code"), ("name", "name"), ("sort", "sort")), (("name", "parent"),))
+AREA_LABELS = Labels(Area, (("name", "name"), ("short_name", "short_name"), ("level", "level"),
+                            ("parent_id", "parent_id")), (("name", "parent__name"), ("short_name", "parent__short_name")))
+ORG_LABELS = Labels(Organization, (("name", "org_name"), ("org_type", "org_type")))
+
+
+def _by_category(user: Any, scope: Scope, filters: Filters, metrics: tuple[str, ...]) -> list[dict[str, Any]]:
+    return cells(user, scope, filters, group=("category_id",), metrics=metrics, labels=CATEGORY_LABELS)
 
 
 def category_board(user: Any, scope: Scope, filters: Filters, limit: int | None = None, *,
@@ -165,13 +176,13 @@ def category_board(user: Any, scope: Scope, filters: Filters, limit: int | None 
     """类别排行榜: needs posted per category, most first; equal counts share a rank (listed in category order).
     ``rows``: the counters per category if already read (the dashboard reads them once for this and the rates)."""
     if rows is None:
-        rows = cells(user, scope, filters, group=("category_id",), metrics=CATEGORY_METRICS)
-    cats = _category_names()
+        rows = _by_category(user, scope, filters, CATEGORY_METRICS)
     out = []
     for r in rows:
         if not r["posted"]:
             continue
-        code, name, sort = cats.get(r["category_id"], ("", "?", 0))
+        code, sort = r["code"] or "", r["sort"] or 0
+        name = f"{r['parent']} · {r['name']}" if r["parent"] else (r["name"] or "?")
         out.append({"category_id": r["category_id"], "code": code, "sort": sort, "category": name,
                     "posted": r["posted"], "accepted": r["taken"], "completed": r["done"],
                     "acceptance_rate": _round(ratio(r["taken"], r["posted"])),
@@ -192,11 +203,13 @@ def category_board(user: Any, scope: Scope, filters: Filters, limit: int | None 
 def org_rows(user: Any, scope: Scope, filters: Filters) -> list[dict[str, Any]]:
     """Per organization (held by one), the raw counters behind both organization leaderboards and the
     exact key the praise board ranks by. Only the rows a board shows are formatted (``_org_display``)."""
-    rows = [r for r in cells(user, scope, filters, group=("org_id",), metrics=ORG_METRICS, with_org=True)
+    rows = [r for r in cells(user, scope, filters, group=("org_id",), metrics=ORG_METRICS, labels=ORG_LABELS)
             if r["org_id"]]
     prior = prior_parts()
     for r in rows:
-        r["_smooth"] = smoothed_key([r["r1"], r["r2"], r["r3"], r["r4"], r["r5"]], prior)
+        stars = [r["r1"], r["r2"], r["r3"], r["r4"], r["r5"]]
+        r["rated"] = sum(stars)
+        r["_smooth"] = smoothed_key(stars, prior)
     return rows
 
 
@@ -307,15 +320,12 @@ def _child_label(area: Any, scope_geo: int) -> tuple[int, str]:
 def areas_table(user: Any, scope: Scope, filters: Filters) -> Table:
     """需求按区域: a district's streets, a street's communities, a community's grids."""
     group = "street_id" if scope.geo < GEO_STREET else "area_id"
-    rows = cells(user, scope, filters, group=(group,), metrics=AREA_METRICS)
-    info = {a["pk"]: a for a in Area.objects.filter(pk__in=[r[group] for r in rows]).values(
-        "pk", "name", "short_name", "level", "parent_id", "parent__name", "parent__short_name", "code")}
+    rows = cells(user, scope, filters, group=(group,), metrics=AREA_METRICS, labels=AREA_LABELS)
     merged: dict[int, dict[str, Any]] = {}
     for r in rows:
-        area = info.get(r[group])
-        if area is None:
+        if r["level"] is None:  # not an area (any more)
             continue
-        key, label = _child_label(area, scope.geo)
+        key, label = _child_label({**r, "pk": r[group]}, scope.geo)
         row = merged.setdefault(key, {"area_id": key, "area": label, **dict.fromkeys(AREA_METRICS, 0)})
         for m in AREA_METRICS:
             row[m] += r[m] or 0
@@ -460,7 +470,7 @@ def dashboard(user: Any, *, area: str | None = None, period: str | None = None, 
     by_category = None
     if "rates" in wanted or not only:
         # The rates are the sum of the categories' counters: one read serves both tables.
-        by_category = cells(user, scope, filters, group=("category_id",), metrics=RATE_METRICS)
+        by_category = _by_category(user, scope, filters, RATE_METRICS)
         fig = figures({m: sum(r[m] or 0 for r in by_category) for m in RATE_METRICS})
         tables["rates"] = rates_table(fig)
     if "series" in wanted:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from gongzhi.insights.facts import FACT_FIELDS, GRAINS, KEY_FIELDS, METRIC_NAMES, METRICS, Fact, Grain
+from gongzhi.insights.facts import FACT_FIELDS, GRAINS, KEY_FIELDS, METRIC_NAMES, METRICS, MONTH, YTD, Fact, Grain
 from gongzhi.insights.models import OrderFact, Tally
 
 CELL_COLUMNS = ("grain", *KEY_FIELDS)
@@ -88,31 +88,54 @@ def _metric_sql(metric: Any) -> tuple[str, list[Any]]:
 
 
 def grouped_sql(grain: Grain, *, period: date | None = None) -> tuple[str, list[Any]]:
-    """SELECT of the cells of ``grain`` computed from the facts (of one period if given), columns in
-    ``CELL_COLUMNS + METRIC_NAMES`` order."""
+    """SELECT of the cells of ``grain`` computed from the facts (of one period if given; a year-to-date grain
+    needs it), columns in ``CELL_COLUMNS + METRIC_NAMES`` order."""
     kept = {"street_id": grain.geo >= 1, "area_id": grain.geo >= 2, "category_id": grain.category,
             "org_id": grain.org}
     when = _q("year" if grain.yearly else "month")
-    dims = [when, _q("district_id")] + [_q(c) if kept[c] else "0" for c in KEY_FIELDS[2:]]
-    group = [when, _q("district_id")] + [_q(c) for c in KEY_FIELDS[2:] if kept[c]]
+    dims = [_q("district_id")] + [_q(c) if kept[c] else "0" for c in KEY_FIELDS[2:]]
+    group = [_q("district_id")] + [_q(c) for c in KEY_FIELDS[2:] if kept[c]]
     select, params = [], []
+    conditions, where_params = [], []
+    if grain.period == YTD:
+        if period is None:
+            raise ValueError("a year-to-date grain is computed one month at a time")
+        select.append("%s")
+        params.append(_db_date(period))
+        conditions += [f"{_q('year')} = %s", f"{_q('month')} <= %s"]
+        where_params += [_db_date(period.replace(month=1)), _db_date(period)]
+    else:
+        select.append(when)
+        group.insert(0, when)
+        if period is not None:
+            conditions.append(f"{when} = %s")
+            where_params.append(_db_date(period))
+    select += dims
     for m in METRICS:
         sql, p = _metric_sql(m)
         select.append(sql)
         params += p
-    conditions = []
-    if period is not None:
-        conditions.append(f"{when} = %s")
-        params.append(_db_date(period))
     if grain.org:
         # Orders nobody holds yet have no cell in the organization grains: every new order in the district
         # would otherwise update the same "organization 0" cell and wait for the previous one's commit.
         # Queries by organization read only real organizations; the other grains count these orders.
         conditions.append(f"{_q('org_id')} <> 0")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    sql = (f"SELECT {grain.code}, {', '.join(dims)}, {', '.join(select)} FROM {_table(OrderFact)}{where} "  # noqa: S608
+    sql = (f"SELECT {grain.code}, {', '.join(select)} FROM {_table(OrderFact)}{where} "  # noqa: S608
            f"GROUP BY {', '.join(group)}")
-    return sql, params
+    return sql, [*params, *where_params]
+
+
+def ytd_from_monthly_sql(grain: Grain, month: date) -> tuple[str, list[Any]]:
+    """INSERT of the year-to-date cells of ``grain`` at ``month``, summed from the monthly cells of the same
+    level (far fewer rows than the facts; ``insights verify`` checks the result against the facts)."""
+    monthly = next(g for g in GRAINS if g.period == MONTH and g.code == grain.code - 20)
+    columns = ", ".join(_q(c) for c in (*CELL_COLUMNS, *METRIC_NAMES))
+    dims = ", ".join(_q(c) for c in CELL_COLUMNS[2:])
+    sums = ", ".join(f"SUM({_q(m)})" for m in METRIC_NAMES)
+    sql = (f"INSERT INTO {_table(Tally)} ({columns}) SELECT %s, %s, {dims}, {sums} FROM {_table(Tally)} "  # noqa: S608
+           f"WHERE {_q('grain')} = %s AND {_q('month')} >= %s AND {_q('month')} <= %s GROUP BY {dims}")
+    return sql, [grain.code, _db_date(month), monthly.code, _db_date(month.replace(month=1)), _db_date(month)]
 
 
 def rebuild_tally() -> int:
@@ -121,9 +144,20 @@ def rebuild_tally() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(Tally)}")  # noqa: S608 - table name from the model
         for grain in GRAINS:
-            select, params = grouped_sql(grain)
-            cursor.execute(f"INSERT INTO {_table(Tally)} ({columns}) {select}", params)
+            if grain.period != YTD:
+                select, params = grouped_sql(grain)
+                cursor.execute(f"INSERT INTO {_table(Tally)} ({columns}) {select}", params)
+        years = sorted(OrderFact.objects.values_list("year", flat=True).distinct())
+        for grain in GRAINS:
+            if grain.period == YTD:
+                for year in years:
+                    for m in range(1, 12):
+                        cursor.execute(*ytd_from_monthly_sql(grain, _as_date(year).replace(month=m)))
     return Tally.objects.count()
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 # ---- bulk loading (rebuild, demo history) -------------------------------------------------------------

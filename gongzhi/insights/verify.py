@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 
-from gongzhi.insights.facts import FACT_FIELDS, GRAINS, METRIC_NAMES
+from gongzhi.insights.facts import FACT_FIELDS, GRAINS, METRIC_NAMES, YTD
 from gongzhi.insights.maintain import raw_facts
 from gongzhi.insights.models import OrderFact, Tally
 from gongzhi.insights.store import CELL_COLUMNS, fact_from_row, grouped_sql
@@ -56,8 +56,12 @@ def _check_facts(report: Report) -> None:
 
 
 def _periods(grain: Any) -> list[date]:
-    column = "year" if grain.yearly else "month"
-    periods = set(OrderFact.objects.values_list(column, flat=True).distinct())
+    if grain.period == YTD:  # January to November of every year with orders
+        periods = {_as_date(y).replace(month=m) for y in OrderFact.objects.values_list("year", flat=True).distinct()
+                   for m in range(1, 12)}
+    else:
+        column = "year" if grain.yearly else "month"
+        periods = set(OrderFact.objects.values_list(column, flat=True).distinct())
     periods |= set(Tally.objects.filter(grain=grain.code).values_list("month", flat=True).distinct())
     return sorted(periods)
 

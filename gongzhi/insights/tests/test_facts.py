@@ -140,20 +140,31 @@ facts = st.builds(
 
 
 @given(old=st.one_of(st.none(), facts), new=facts)
-def test_cell_deltas_move_exactly_one_contribution_per_grain(old, new):
+def test_cell_deltas_move_exactly_one_contribution_per_grain_and_period(old, new):
+    """Each period of each grain an order counts in (one month, one year, or every year-to-date month from
+    its own to November) moves by exactly the difference of the old and new contributions."""
     deltas = cell_deltas(old, new)
     for grain in GRAINS:
-        totals: dict[str, int] = {}
-        for key, change in deltas.items():
-            if key[0] == grain.code:
-                for name, v in change.items():
-                    totals[name] = totals.get(name, 0) + v
-        def counted(fact, grain=grain):  # organization grains have no cells for orders nobody holds
-            return {} if fact is None or (grain.org and not fact.org_id) else contribution(fact)
+        def counted(fact, month, grain=grain):  # organization grains have no cells for orders nobody holds
+            if fact is None or (grain.org and not fact.org_id) or month not in grain.months(fact):
+                return {}
+            return contribution(fact)
 
-        want = counted(new)
-        for name, v in counted(old).items():
-            want[name] = want.get(name, 0) - v
-        assert {k: v for k, v in totals.items() if v} == {k: v for k, v in want.items() if v}
+        months = {m for f in (old, new) if f is not None for m in grain.months(f)}
+        assert {key[1] for key in deltas if key[0] == grain.code} <= months
+        for month in months:
+            totals: dict[str, int] = {}
+            for key, change in deltas.items():
+                if key[0] == grain.code and key[1] == month:
+                    for name, v in change.items():
+                        totals[name] = totals.get(name, 0) + v
+            want = counted(new, month)
+            for name, v in counted(old, month).items():
+                want[name] = want.get(name, 0) - v
+            assert {k: v for k, v in totals.items() if v} == {k: v for k, v in want.items() if v}
         if grain.org:
             assert all(key[-1] for key in deltas if key[0] == grain.code)
+    if new is not None:
+        # year to date: an order of February counts from February to November (December's is the year)
+        ytd = [key[1].month for key in cell_deltas(None, new) if key[0] == 21]
+        assert ytd == list(range(new.month.month, 12))

@@ -166,6 +166,18 @@ def test_split_period_into_years_and_months():
     # this quarter in March: the year's cells less April to December (nothing there yet), one set, not three
     assert split("2026-01:2026-03", now="2026-03") == Parts(years=(d("2026-01"),), minus=((d("2026-04"), d("2026-12")),))
     assert split("2026-01", now="2026-03") == Parts(ranges=((d("2026-01"), d("2026-01")),))
+    # With year-to-date cells (district and street levels) any run of months is at most two sets a year:
+    def ytd(text, now="2030-01"):
+        return split_period(parse_period(text), d(now), ytd=True)
+
+    assert ytd("2026-03:2026-08") == Parts(ytd=(d("2026-08"),), ytd_minus=(d("2026-02"),))
+    assert ytd("2025-07:2026-06") == Parts(years=(d("2025-01"),), ytd=(d("2026-06"),), ytd_minus=(d("2025-06"),))
+    assert ytd("2026-01:2026-05") == Parts(ytd=(d("2026-05"),))
+    assert ytd("2026-04:2026-12") == Parts(years=(d("2026-01"),), ytd_minus=(d("2026-03"),))
+    assert ytd("2026-05:2026-06") == Parts(ranges=((d("2026-05"), d("2026-06")),))  # two small sets are cheaper
+    assert ytd("2026") == Parts(years=(d("2026-01"),))
+    # ...and months still to come cost nothing: this quarter in March is the year less nothing yet
+    assert ytd("2026-01:2026-03", now="2026-03") == Parts(ytd=(d("2026-03"),))
 
 
 @pytest.mark.parametrize("who", ["community_xp", "street_dg", "mzj"])

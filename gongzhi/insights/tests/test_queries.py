@@ -21,10 +21,10 @@ def _warm(client, path, **params):
 
 
 # token with its user 1, grants 1, scope areas (with the ids their cells are matched by) 1, series 1,
-# categories (whose sum is the rates): cells + names 2, areas: cells + names 2, organizations (with their
-# names) 1, warnings 1, overdue: how many 1. The lists of overdue orders and of fast closures are read on
-# demand (their own table endpoints); the dashboard shows how many.
-DASHBOARD_QUERIES = 11
+# categories (whose sum is the rates), areas and organizations: their cells with their names 3, warnings 1,
+# overdue: how many 1. The lists of overdue orders and of fast closures are read on demand (their own
+# table endpoints); the dashboard shows how many.
+DASHBOARD_QUERIES = 9
 
 
 @pytest.mark.parametrize("who", ["street_dg", "community_xp", "mzj"])
@@ -45,10 +45,10 @@ def test_dashboard_queries_do_not_grow_with_more_orders(some_history, history, a
         client.get("insights/dashboard", period="2026")
 
 
-@pytest.mark.parametrize(("kind", "count"), [("categories", 4), ("accepted", 3), ("praise", 3)])
+@pytest.mark.parametrize(("kind", "count"), [("categories", 3), ("accepted", 3), ("praise", 3)])
 def test_leaderboard_queries_are_pinned(some_history, api, django_assert_num_queries, kind, count):
-    # token with its user 1, grants 1, cells (with organization names; the public-directory filter is a
-    # subquery) 1, and for categories their names 1
+    # token with its user 1, grants 1, cells with the names of their organizations or categories (the
+    # public-directory filter is a subquery) 1
     client = api("resident_a")
     _warm(client, f"insights/leaderboards/{kind}", period="2026")
     with django_assert_num_queries(count):

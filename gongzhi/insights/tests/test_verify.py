@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
@@ -161,10 +162,13 @@ def test_orders_nobody_holds_have_no_organization_cells(history):
     org_grains = [g.code for g in GRAINS if g.org]
     waiting = history.post()
     assert not Tally.objects.filter(grain__in=org_grains, org_id=0).exists()
+    # one cell per grain and period: a month, a year, and year to date from the order's month to November
+    month = timezone.localtime(waiting.created_at).month
     assert Tally.objects.filter(grain__in=[g.code for g in GRAINS if not g.org], posted=1).count() == \
-        len([g for g in GRAINS if not g.org])
+        sum(12 - month if g.period == "ytd" else 1 for g in GRAINS if not g.org)
     history.claim(waiting, "org_b", after={"minutes": 10})
     org_b = Organization.objects.get(name__contains="邻里互助会")
-    assert Tally.objects.filter(grain__in=org_grains, org_id=org_b.pk).count() == len(org_grains)
+    assert Tally.objects.filter(grain__in=org_grains, org_id=org_b.pk).count() == \
+        sum(12 - month if g.period == "ytd" else 1 for g in GRAINS if g.org)
     assert not Tally.objects.filter(grain__in=org_grains, org_id=0).exists()
     assert verify().ok
