@@ -41,16 +41,23 @@ def _setup(database_url: str) -> None:
     django.setup()
 
 
-def _timed(fn: Callable[[], Any], n: int, warm: int = 3) -> dict[str, float]:
-    for _i in range(warm):
-        fn()
-    samples = []
+def _timed(calls: dict[str, Callable[[], Any]], n: int, warm: int = 3) -> dict[str, dict[str, float]]:
+    """Median and 95th percentile of each call, in ms. The calls take turns (round after round), so a slow
+    spell of this shared machine falls on all of them alike rather than on whichever ran then."""
+    for fn in calls.values():
+        for _i in range(warm):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
     for _i in range(n):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    return {"median": statistics.median(samples), "p95": samples[min(len(samples) - 1, int(0.95 * len(samples)))]}
+        for name, fn in calls.items():
+            t = time.perf_counter()
+            fn()
+            samples[name].append((time.perf_counter() - t) * 1000)
+    out = {}
+    for name, s in samples.items():
+        s.sort()
+        out[name] = {"median": statistics.median(s), "p95": s[min(len(s) - 1, int(0.95 * len(s)))]}
+    return out
 
 
 def _machine() -> dict[str, str]:
@@ -113,6 +120,47 @@ def _plain(period_start: Any, period_end: Any) -> dict[str, Callable[[], Any]]:
     return {"accepted": accepted, "praise": praise}
 
 
+def _write_cost(n: int) -> dict[str, dict[str, float]]:
+    """What the year-to-date cells cost a transition: the same counter upsert (``apply_deltas``) for an order
+    posted in January (its cells of months January … November too) and in December (no year-to-date
+    cells), each inside a transaction that is rolled back, taking turns. Real orders of this database."""
+    from datetime import date
+
+    from django.db import transaction
+
+    from gongzhi.insights.facts import cell_deltas
+    from gongzhi.insights.models import OrderFact
+    from gongzhi.insights.store import apply_deltas, fact_from_row
+
+    out: dict[str, dict[str, float]] = {}
+    samples: dict[str, list[float]] = {}
+    rows: dict[str, int] = {}
+    picks = {}
+    for label, month in (("posted in January", 1), ("posted in December", 12)):
+        year = date.today().year - (1 if month == 12 else 0)
+        fact = OrderFact.objects.filter(month=date(year, month, 1), state="accepted", org_id__gt=0).first() or \
+            OrderFact.objects.filter(month=date(year, month, 1), org_id__gt=0).first()
+        if fact is None:
+            continue
+        old = fact_from_row(fact)
+        new = old._replace(state="completed", done_due=True, done_ontime=True, ever_done=True, tc=9, due_at=None)
+        picks[label] = cell_deltas(old, new)
+        rows[label] = len(picks[label])
+        samples[label] = []
+    for _i in range(n):
+        for label, deltas in picks.items():
+            with transaction.atomic():
+                t = time.perf_counter()
+                apply_deltas(deltas)
+                samples[label].append((time.perf_counter() - t) * 1000)
+                transaction.set_rollback(True)
+    for label, s in samples.items():
+        s.sort()
+        out[f"counter upsert of a transition, order {label} ({rows[label]} cells)"] = {
+            "median": statistics.median(s), "p95": s[min(len(s) - 1, int(0.95 * len(s)))]}
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
@@ -166,30 +214,36 @@ def main() -> None:
 
         return call
 
-    results: dict[str, dict[str, float]] = {}
+    calls: dict[str, Callable[[], Any]] = {}
     # Calibration: what the smallest API call costs on this machine (token, grants, one tiny query).
-    results["calibration: API categories list (1 query)"] = _timed(
-        get(mzj, "/api/v1/categories", str(today.year)), a.requests)
+    calls["calibration: API categories list (1 query)"] = get(mzj, "/api/v1/categories", str(today.year))
     for period, (a_day, b_day) in periods.items():
         start = timezone.make_aware(timezone.datetime(a_day.year, a_day.month, 1))
         end = timezone.make_aware(timezone.datetime(b_day.year, b_day.month, 1))
         plain = _plain(start, end)
-        results[f"{period} plain accepted (GROUP BY orders)"] = _timed(plain["accepted"], a.requests)
-        results[f"{period} plain praise (GROUP BY ratings)"] = _timed(plain["praise"], a.requests)
+        calls[f"{period} plain accepted (GROUP BY orders)"] = plain["accepted"]
+        calls[f"{period} plain praise (GROUP BY ratings)"] = plain["praise"]
         for name, c, path in (("API accepted leaderboard", mzj, "leaderboards/accepted"),
                               ("API praise leaderboard", mzj, "leaderboards/praise"),
                               ("API category leaderboard", mzj, "leaderboards/categories"),
                               ("API dashboard (district, mzj)", mzj, "dashboard"),
                               ("API dashboard (street, street_dg)", street, "dashboard"),
                               ("API dashboard (community, community_xp)", community, "dashboard")):
-            results[f"{period} {name}"] = _timed(get(c, f"/api/v1/insights/{path}", period), a.requests)
+            calls[f"{period} {name}"] = get(c, f"/api/v1/insights/{path}", period)
+    # The plain GROUP BYs take 0.1-2 s each: a tenth as many rounds of them, in the same run.
+    plain_calls = {k: v for k, v in calls.items() if " plain " in k}
+    results = _timed({k: v for k, v in calls.items() if k not in plain_calls}, a.requests)
+    results.update(_timed(plain_calls, max(5, a.requests // 10), warm=1))
+    results = {k: results[k] for k in calls}
+    results.update(_write_cost(a.requests))
 
     from gongzhi.insights.models import Tally
     from gongzhi.orgs.models import Organization
 
     facts = _machine()
     print(f"\norders: {Order.objects.count()}  organizations: {Organization.objects.count()}  "
-          f"counter cells: {Tally.objects.count()}  requests: {a.requests} each, after 3 warm-ups")
+          f"counter cells: {Tally.objects.count()}  requests: {a.requests} each after 3 warm-ups, taking turns "
+          f"(plain GROUP BY: {max(5, a.requests // 10)} each)")
     if generated_s:
         print(f"generation (gongzhi demo --orders {a.orders}): {generated_s:.0f} s")
     print(f"machine: {facts['cores']} cores, {facts['cpu']}, {facts['memory']}, load {facts['load']}; "
