@@ -12,6 +12,8 @@ The story, all in 兴普 in March 2026 (the clock decides when each step happens
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from gongzhi.insights.facts import BUCKETS
 from gongzhi.insights.models import OrderFact
@@ -197,3 +199,55 @@ def test_dashboard_answer_keeps_to_its_published_schema(story, api, who):
             missing = {c.key for c in table.columns} - set(row)
             assert not missing, (name, missing)
     assert "海韵" in response.content.decode()  # Chinese as itself, not \\u escapes
+
+
+@pytest.fixture
+def spread(history, clock):
+    """Orders across two years — one or two a month in some months, claimed by either organization, some
+    rated — so that every way of splitting a period into cell sets has something to add or subtract."""
+    from datetime import datetime
+
+    from gongzhi.insights.tests.conftest import CHINA
+
+    h = history
+    for n, (y, m) in enumerate([(2025, 1), (2025, 3), (2025, 6), (2025, 7), (2025, 11), (2025, 12), (2026, 1),
+                                (2026, 2), (2026, 5), (2026, 6), (2026, 8), (2026, 11)]):
+        clock.set(datetime(y, m, 10, 9, 0, tzinfo=CHINA))
+        order = h.post("resident_a" if n % 2 else "resident_b", category="elderly_care" if n % 3 else "legal",
+                       grid=XP2 if n % 2 else None)
+        h.done(order, "org_a" if n % 3 else "org_b", accept={"minutes": 20 + n}, complete={"hours": 1 + n % 4},
+               stars=(n % 5) + 1, rater="resident_a" if n % 2 else "resident_b")
+        if n % 4 == 0:
+            h.claim(h.post(grid=None), "org_b", after={"hours": 2})
+
+
+def _cells_month_by_month(monkeypatch):
+    """``cells`` as it would answer if every period were read month by month (the plainest exact sum)."""
+    from gongzhi.insights import cube
+
+    def plain(period, current=None, *, ytd=False):
+        return cube.Parts(ranges=((period.start, period.end),))
+
+    monkeypatch.setattr(cube, "split_period", plain)
+
+
+months = st.sampled_from([f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(a=months, b=months, who=st.sampled_from(["mzj", "street_dg", "community_xp"]))
+@example(a="2025-11", b="2026-02", who="community_xp")  # months of two years, run together
+@example(a="2025-07", b="2026-06", who="mzj")  # half a year each side: year less ytd, and ytd
+@example(a="2025-03", b="2025-09", who="street_dg")  # ytd less ytd
+@example(a="2025-02", b="2025-11", who="community_xp")  # the year less two months
+def test_any_period_splits_into_the_same_figures(spread, api, monkeypatch, a, b, who):
+    """However a period is split (years, year to date, months added or subtracted), every table equals the
+    month-by-month sum of the same period."""
+    a, b = sorted((a, b))
+    client = api(who)
+    tables = ("rates", "categories", "areas", "accepted", "praise", "series")
+    split = {t: client.get(f"insights/dashboard/{t}", period=f"{a}:{b}").json()["rows"] for t in tables}
+    with monkeypatch.context() as m:
+        _cells_month_by_month(m)
+        plain = {t: client.get(f"insights/dashboard/{t}", period=f"{a}:{b}").json()["rows"] for t in tables}
+    assert split == plain
