@@ -53,11 +53,12 @@ def _timed(calls: dict[str, Callable[[], Any]], n: int, warm: int = 3) -> dict[s
             t = time.perf_counter()
             fn()
             samples[name].append((time.perf_counter() - t) * 1000)
-    out = {}
-    for name, s in samples.items():
-        s.sort()
-        out[name] = {"median": statistics.median(s), "p95": s[min(len(s) - 1, int(0.95 * len(s)))]}
-    return out
+    return {name: _summary(s) for name, s in samples.items()}
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    samples.sort()
+    return {"median": statistics.median(samples), "p95": samples[min(len(samples) - 1, int(0.95 * len(samples)))]}
 
 
 def _machine() -> dict[str, str]:
@@ -132,7 +133,6 @@ def _write_cost(n: int) -> dict[str, dict[str, float]]:
     from gongzhi.insights.models import OrderFact
     from gongzhi.insights.store import apply_deltas, fact_from_row
 
-    out: dict[str, dict[str, float]] = {}
     samples: dict[str, list[float]] = {}
     rows: dict[str, int] = {}
     picks = {}
@@ -154,11 +154,8 @@ def _write_cost(n: int) -> dict[str, dict[str, float]]:
                 apply_deltas(deltas)
                 samples[label].append((time.perf_counter() - t) * 1000)
                 transaction.set_rollback(True)
-    for label, s in samples.items():
-        s.sort()
-        out[f"counter upsert of a transition, order {label} ({rows[label]} cells)"] = {
-            "median": statistics.median(s), "p95": s[min(len(s) - 1, int(0.95 * len(s)))]}
-    return out
+    return {f"counter upsert of a transition, order {label} ({rows[label]} cells)": _summary(s)
+            for label, s in samples.items()}
 
 
 def main() -> None:

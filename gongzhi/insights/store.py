@@ -18,7 +18,17 @@ from typing import Any
 
 from django.db import connection
 
-from gongzhi.insights.facts import FACT_FIELDS, GRAINS, KEY_FIELDS, METRIC_NAMES, METRICS, MONTH, YTD, Fact, Grain
+from gongzhi.insights.facts import (
+    FACT_FIELDS,
+    GRAIN_BY_CODE,
+    GRAINS,
+    KEY_FIELDS,
+    METRIC_NAMES,
+    METRICS,
+    YTD,
+    Fact,
+    Grain,
+)
 from gongzhi.insights.models import OrderFact, Tally
 
 CELL_COLUMNS = ("grain", *KEY_FIELDS)
@@ -129,7 +139,7 @@ def grouped_sql(grain: Grain, *, period: date | None = None) -> tuple[str, list[
 def ytd_from_monthly_sql(grain: Grain, month: date) -> tuple[str, list[Any]]:
     """INSERT of the year-to-date cells of ``grain`` at ``month``, summed from the monthly cells of the same
     level (far fewer rows than the facts; ``insights verify`` checks the result against the facts)."""
-    monthly = next(g for g in GRAINS if g.period == MONTH and g.code == grain.code - 20)
+    monthly = GRAIN_BY_CODE[grain.code - 20]
     columns = ", ".join(_q(c) for c in (*CELL_COLUMNS, *METRIC_NAMES))
     dims = ", ".join(_q(c) for c in CELL_COLUMNS[2:])
     sums = ", ".join(f"SUM({_q(m)})" for m in METRIC_NAMES)
@@ -152,12 +162,8 @@ def rebuild_tally() -> int:
             if grain.period == YTD:
                 for year in years:
                     for m in range(1, 12):
-                        cursor.execute(*ytd_from_monthly_sql(grain, _as_date(year).replace(month=m)))
+                        cursor.execute(*ytd_from_monthly_sql(grain, year.replace(month=m)))
     return Tally.objects.count()
-
-
-def _as_date(value: Any) -> date:
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 # ---- bulk loading (rebuild, demo history) -------------------------------------------------------------

@@ -57,7 +57,7 @@ def _check_facts(report: Report) -> None:
 
 def _periods(grain: Any) -> list[date]:
     if grain.period == YTD:  # January to November of every year with orders
-        periods = {_as_date(y).replace(month=m) for y in OrderFact.objects.values_list("year", flat=True).distinct()
+        periods = {y.replace(month=m) for y in OrderFact.objects.values_list("year", flat=True).distinct()
                    for m in range(1, 12)}
     else:
         column = "year" if grain.yearly else "month"

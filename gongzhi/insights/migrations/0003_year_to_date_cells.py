@@ -1,6 +1,8 @@
 """Year-to-date counter cells (grains 21-24, see facts.GRAINS): made here for the orders already counted,
 summed from their monthly cells (grains 1-4), so `gongzhi insights verify` agrees straight away."""
 
+from datetime import date
+
 from django.db import migrations
 
 # The levels with year-to-date cells as they were when this migration was written: monthly code + 20.
@@ -11,7 +13,7 @@ KEYS = ("district_id", "street_id", "area_id", "category_id", "org_id")
 def forwards(apps, schema_editor):
     Tally = apps.get_model("insights", "Tally")
     connection = schema_editor.connection
-    quote = connection.ops.quote_name
+    quote, day = connection.ops.quote_name, connection.ops.adapt_datefield_value
     table = quote(Tally._meta.db_table)
     metrics = [f.column for f in Tally._meta.concrete_fields
                if f.column not in ("id", "grain", "month", *KEYS)]
@@ -24,19 +26,12 @@ def forwards(apps, schema_editor):
         for code in LEVELS:
             for year in years:
                 for month in range(1, 12):
-                    start, end = f"{year:04d}-01-01", f"{year:04d}-{month:02d}-01"
+                    start, end = day(date(year, 1, 1)), day(date(year, month, 1))
                     cursor.execute(
                         f"INSERT INTO {table} ({columns}) SELECT %s, %s, {keys}, {sums} FROM {table} "  # noqa: S608
                         f"WHERE {quote('grain')} = %s AND {quote('month')} >= %s AND {quote('month')} <= %s "
                         f"GROUP BY {keys}",
-                        [code + 20, connection.ops.adapt_datefield_value(_day(end)), code,
-                         connection.ops.adapt_datefield_value(_day(start)), connection.ops.adapt_datefield_value(_day(end))])
-
-
-def _day(text):
-    from datetime import date
-
-    return date.fromisoformat(text)
+                        [code + 20, end, code, start, end])
 
 
 def backwards(apps, schema_editor):

@@ -157,7 +157,7 @@ def test_the_cli_names():
 def test_orders_nobody_holds_have_no_organization_cells(history):
     """A new need touches only the cells of its place and category: no district-wide "organization 0" cell
     that every new order in the city would wait on. Once claimed, its organization's cells appear."""
-    from gongzhi.insights.facts import GRAINS
+    from gongzhi.insights.facts import GRAINS, YTD
 
     org_grains = [g.code for g in GRAINS if g.org]
     waiting = history.post()
@@ -165,11 +165,11 @@ def test_orders_nobody_holds_have_no_organization_cells(history):
     # one cell per grain and period: a month, a year, and year to date from the order's month to November
     month = timezone.localtime(waiting.created_at).month
     assert Tally.objects.filter(grain__in=[g.code for g in GRAINS if not g.org], posted=1).count() == \
-        sum(12 - month if g.period == "ytd" else 1 for g in GRAINS if not g.org)
+        sum(12 - month if g.period == YTD else 1 for g in GRAINS if not g.org)
     history.claim(waiting, "org_b", after={"minutes": 10})
     org_b = Organization.objects.get(name__contains="邻里互助会")
     assert Tally.objects.filter(grain__in=org_grains, org_id=org_b.pk).count() == \
-        sum(12 - month if g.period == "ytd" else 1 for g in GRAINS if g.org)
+        sum(12 - month if g.period == YTD else 1 for g in GRAINS if g.org)
     assert not Tally.objects.filter(grain__in=org_grains, org_id=0).exists()
     assert verify().ok
 
@@ -178,6 +178,7 @@ def test_the_migration_makes_the_year_to_date_cells_of_counted_orders(history):
     """Databases counted before year-to-date cells existed get them from their monthly cells (migration
     0003), equal to what the transitions would have written."""
     from importlib import import_module
+    from types import SimpleNamespace
 
     from django.apps import apps
     from django.db import connection
@@ -191,11 +192,7 @@ def test_the_migration_makes_the_year_to_date_cells_of_counted_orders(history):
     Tally.objects.filter(grain__gt=20).delete()
     assert not verify().ok  # without them the counters are incomplete
 
-    class Editor:  # what RunPython hands the function: the connection
-        pass
-
-    editor = Editor()
-    editor.connection = connection
+    editor = SimpleNamespace(connection=connection)  # all the function takes from RunPython's schema editor
     import_module("gongzhi.insights.migrations.0003_year_to_date_cells").forwards(apps, editor)
     assert sorted(Tally.objects.filter(grain__gt=20).values_list("grain", "month", "org_id", "posted", "taken",
                                                                    "done", "r4")) == written
