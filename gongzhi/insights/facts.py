@@ -16,7 +16,7 @@ orders of an area are found in a small index of open orders rather than among al
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -173,21 +173,33 @@ class Grain:
         return self.geo >= geo and (self.category or not category) and (self.org or not org)
 
 
-_LEVELS = (("street×category", GEO_STREET, True, False), ("organization", GEO_DISTRICT, False, True),
-           ("category×organization", GEO_DISTRICT, True, True), ("street×category×organization", GEO_STREET, True, True),
-           ("area×category", GEO_AREA, True, False), ("area×category×organization", GEO_AREA, True, True))
-# Monthly cells (codes 1-6), the same levels per year (11-16), which a query spanning whole calendar years
-# reads instead of twelve months each, and year to date (21-24) for the district and street levels, where a
-# month's cells are many (every organization, every street × category) and a period of a few months would
-# otherwise read them month by month. Community levels keep few cells per month and have no ytd cells:
-# they would multiply the rows a transition writes for little gain. In the order a query prefers them:
-# smallest first.
+_ALL = (MONTH, YEAR, YTD)
+# (code, name, geo, category, organization, periods kept). The code is stored in every cell, so a level keeps
+# its code for good; the tuple is in the order a query prefers the levels: smallest first.
+# - Monthly cells (codes 1-8) for every level.
+# - The same per year (11-16), which a query spanning whole calendar years reads instead of twelve months each.
+# - Year to date (21-24) for the district and street levels, where a month's cells are many (every
+#   organization, every street × category) and a period of a few months would otherwise read them month by
+#   month. Community levels keep few cells per month and have none: they would multiply the rows a
+#   transition writes for little gain.
+# - "street" (7) and "area" (8), monthly only (migration 0005): the month-by-month series and the table by
+#   area need no category, and read a street's one cell a month, or a community's few, instead of every
+#   category of them. For whole years and year to date the cells with categories serve them, a few hundred
+#   rows at most, so these levels cost a transition two cells, not sixteen.
+_LEVELS = ((7, "street", GEO_STREET, False, False, (MONTH,)),
+           (1, "street×category", GEO_STREET, True, False, _ALL),
+           (2, "organization", GEO_DISTRICT, False, True, _ALL),
+           (3, "category×organization", GEO_DISTRICT, True, True, _ALL),
+           (4, "street×category×organization", GEO_STREET, True, True, _ALL),
+           (8, "area", GEO_AREA, False, False, (MONTH,)),
+           (5, "area×category", GEO_AREA, True, False, (MONTH, YEAR)),
+           (6, "area×category×organization", GEO_AREA, True, True, (MONTH, YEAR)))
 _SUFFIX = {MONTH: "", YEAR: " / year", YTD: " / year to date"}
 GRAINS: tuple[Grain, ...] = tuple(
     Grain(code + offset, f"{name}{_SUFFIX[period]}", geo, cat, org, period)
     for period, offset in ((MONTH, 0), (YEAR, 10), (YTD, 20))
-    for code, (name, geo, cat, org) in enumerate(_LEVELS, start=1)
-    if period != YTD or geo <= GEO_STREET)
+    for code, name, geo, cat, org, periods in _LEVELS
+    if period in periods)
 GRAIN_BY_CODE = {g.code: g for g in GRAINS}
 
 
@@ -290,7 +302,7 @@ def percentile_minutes(counts: list[int], q: float) -> float | None:
     return bucket_bounds(len(counts) - 1)[0]
 
 
-def smoothed_key(star_counts: list[int], prior: tuple[int, int, int] | None = None) -> float:
+def smoothed_key(star_counts: Sequence[int], prior: tuple[int, int, int] | None = None) -> float:
     """The smoothed rating as a float to rank by, computed from integers so that equal rationals give equal
     floats (ties stay ties) and different ones different floats. ``prior``: (m, p, q) for m ratings at p/q,
     from ``prior_parts()`` (pass it when ranking many organizations)."""

@@ -174,9 +174,14 @@ def test_orders_nobody_holds_have_no_organization_cells(history):
     assert verify().ok
 
 
-def test_the_migration_makes_the_year_to_date_cells_of_counted_orders(history):
-    """Databases counted before year-to-date cells existed get them from their monthly cells (migration
-    0003), equal to what the transitions would have written."""
+def _cells(grains: list[int]) -> list[tuple]:
+    return sorted(Tally.objects.filter(grain__in=grains).values_list("grain", "month", "street_id", "area_id",
+                                                                     "org_id", "posted", "taken", "done", "r4"))
+
+
+def _migrate_again(history, name: str, grains: list[int]) -> None:
+    """Delete the cells of ``grains``, run the data migration ``name`` as on a database counted before they
+    existed, and get exactly the cells the transitions had written."""
     from importlib import import_module
     from types import SimpleNamespace
 
@@ -186,14 +191,24 @@ def test_the_migration_makes_the_year_to_date_cells_of_counted_orders(history):
     for _n in range(3):
         history.done(history.post(), "org_b", accept={"minutes": 10}, complete={"hours": 1}, stars=4)
     history.claim(history.post(grid=XP2), "org_a", after={"minutes": 5})
-    written = sorted(Tally.objects.filter(grain__gt=20).values_list("grain", "month", "org_id", "posted", "taken",
-                                                                      "done", "r4"))
+    history.post("resident_b", grid=XP2, category="legal")
+    written = _cells(grains)
     assert written
-    Tally.objects.filter(grain__gt=20).delete()
+    Tally.objects.filter(grain__in=grains).delete()
     assert not verify().ok  # without them the counters are incomplete
 
     editor = SimpleNamespace(connection=connection)  # all the function takes from RunPython's schema editor
-    import_module("gongzhi.insights.migrations.0003_year_to_date_cells").forwards(apps, editor)
-    assert sorted(Tally.objects.filter(grain__gt=20).values_list("grain", "month", "org_id", "posted", "taken",
-                                                                   "done", "r4")) == written
+    import_module(f"gongzhi.insights.migrations.{name}").forwards(apps, editor)
+    assert _cells(grains) == written
     assert verify().ok
+
+
+def test_the_migration_makes_the_year_to_date_cells_of_counted_orders(history):
+    """Databases counted before year-to-date cells existed get them from their monthly cells (migration
+    0003), equal to what the transitions would have written."""
+    _migrate_again(history, "0003_year_to_date_cells", [21, 22, 23, 24])
+
+
+def test_the_migration_makes_the_street_and_area_cells_of_counted_orders(history):
+    """The street and area levels (migration 0005) are summed from the cells with categories."""
+    _migrate_again(history, "0005_street_and_area_cells", [7, 8])
