@@ -33,9 +33,10 @@ class Scope:
 class Grants:
     """A user's grants, loaded once per request and cached on the user object."""
 
-    def __init__(self, user: Any, scopes: list[Scope]) -> None:
+    def __init__(self, user: Any, scopes: list[Scope], areas: dict[str, Any] | None = None) -> None:
         self.user = user
         self.scopes = scopes
+        self.areas: dict[str, Any] = areas or {}  # path → the granted Area (read with the grants)
         self._area_ids: dict[tuple[str, ...], list[int]] = {}
 
     @property
@@ -102,13 +103,19 @@ def grants_for(user: Any) -> Grants:
     cached = getattr(user, "_gongzhi_grants", None)
     if cached is not None:
         return cached
-    rows = Grant.objects.filter(user=user).select_related("area").only(
-        "role", "area_id", "area__path", "organization_id", "department_id"
+    from gongzhi.areas.models import Area
+
+    # Plain tuples rather than model instances: this runs once for every request that checks anything. The
+    # granted areas come along, so that a page about "my district" need not read it again.
+    rows = Grant.objects.filter(user=user).order_by().values_list(
+        "role", "area_id", "area__path", "organization_id", "department_id", *(f"area__{f}" for f in AREA_FIELDS)
     )
-    grants = Grants(
-        user,
-        [Scope(g.role, g.area_id, g.area.path if g.area else None, g.organization_id, g.department_id) for g in rows],
-    )
+    scopes, areas = [], {}
+    for row in rows:
+        scopes.append(Scope(*row[:5]))
+        if row[1] is not None:
+            areas[row[2]] = Area(id=row[1], path=row[2], **dict(zip(AREA_FIELDS, row[5:], strict=True)))
+    grants = Grants(user, scopes, areas)
     user._gongzhi_grants = grants
     return grants
 
@@ -117,6 +124,8 @@ def forget_grants(user: Any) -> None:
     if hasattr(user, "_gongzhi_grants"):
         del user._gongzhi_grants
 
+
+AREA_FIELDS = ("code", "name", "short_name", "level", "parent_id", "depth", "created_at")
 
 PolicyRule = Callable[[Grants], Q | None]
 

@@ -146,11 +146,10 @@ def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 def token_authenticate(raw: str) -> User | None:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
+    # A hash matches one token at most: no ORDER BY (as .first() would add) for every API request.
+    token = next(iter(
+        ApiToken.objects.select_related("user").filter(key_hash=_hash_token(raw), revoked_at__isnull=True)[:1]
+    ), None)
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

@@ -142,10 +142,12 @@ def geo_q(paths: list[str], cache: dict[str, Area]) -> Q:
 
 
 def geo_cache(grants: Any) -> dict[str, Area]:
-    """The resolved areas of one request (kept on its grants, which live as long as the request's user)."""
+    """The resolved areas of one request (kept on its grants, which live as long as the request's user). A path
+    in it has what it is matched by in it too (``_load_geo``): a granted district or street is matched by its
+    own id, so the one read with the grants is already resolved; a community needs its grids read."""
     cache = getattr(grants, "_insights_geo", None)
     if cache is None:
-        cache = {}
+        cache = {p: a for p, a in getattr(grants, "areas", {}).items() if path_depth(p) in (2, 3)}
         grants._insights_geo = cache
     return cache
 
@@ -385,54 +387,69 @@ def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, 
              labels: Labels | None) -> str:
     """SELECT group, SUM(metric)… FROM the counters WHERE ``where`` (less the cells WHERE ``less``): written
     here rather than through the ORM, because compiling dozens of SUM expressions costs more than the query
-    itself. ``labels`` joins what the (single) group column points at."""
+    itself. ``labels`` joins what the (single) group column points at to the summed rows — after the sum,
+    so the join and the grouping see one row per group with integer keys, not every cell with its names."""
     quote = connection.ops.quote_name
     table = quote(Tally._meta.db_table)
     source = quote("cell") if less else table
-    keys = [f"{source}.{quote(g)}" for g in group]
-    joins = ""
-    if labels is not None:
-        target, lbl, up = quote(labels.model._meta.db_table), quote("lbl"), quote("lbl_parent")
-        keys += [f"{lbl}.{quote(c)}" for c, _key in labels.columns]
-        joins = f" LEFT JOIN {target} {lbl} ON {lbl}.{quote('id')} = {source}.{quote(group[0])}"
-        if labels.parent:
-            keys += [f"{up}.{quote(c)}" for c, _key in labels.parent]
-            joins += f" LEFT JOIN {target} {up} ON {up}.{quote('id')} = {lbl}.{quote('parent_id')}"
-    sql = f"SELECT {', '.join(keys + [f'SUM({source}.{quote(m)})' for m in metrics])} FROM "  # noqa: S608
+    keys = ", ".join(f"{source}.{quote(g)}" for g in group)
+    sums = ", ".join(f"SUM({source}.{quote(m)}) AS {quote(m)}" for m in metrics)
+    sql = f"SELECT {keys}, {sums} FROM "  # noqa: S608 - our own identifiers
     if less:  # the added cells and the subtracted ones (negated), summed as one
         cols = ", ".join(f"{table}.{quote(c)}" for c in group)
         plus = ", ".join(f"{table}.{quote(m)} AS {quote(m)}" for m in metrics)
         minus = ", ".join(f"-{table}.{quote(m)} AS {quote(m)}" for m in metrics)
-        cols = f"{cols}, " if cols else ""
-        sql += (f"(SELECT {cols}{plus} FROM {table} WHERE {where} "  # noqa: S608 - our own identifiers
-                f"UNION ALL SELECT {cols}{minus} FROM {table} WHERE {less}) {source}")
+        sql += (f"(SELECT {cols}, {plus} FROM {table} WHERE {where} "  # noqa: S608 - our own identifiers
+                f"UNION ALL SELECT {cols}, {minus} FROM {table} WHERE {less}) {source}")
     else:
-        sql += table
-    sql += joins
-    if not less:
-        sql += f" WHERE {where}"
-    if keys:
-        sql += f" GROUP BY {', '.join(keys)}"
-    return sql
+        sql += f"{table} WHERE {where}"
+    sql += f" GROUP BY {keys}"
+    if labels is None:
+        return sql
+    summed, lbl, up = quote("summed"), quote("lbl"), quote("lbl_parent")
+    target, key = quote(labels.model._meta.db_table), quote(group[0])
+    columns = [f"{summed}.{quote(g)}" for g in group] + [f"{lbl}.{quote(c)}" for c, _key in labels.columns]
+    joins = f" LEFT JOIN {target} {lbl} ON {lbl}.{quote('id')} = {summed}.{key}"
+    if labels.parent:
+        columns += [f"{up}.{quote(c)}" for c, _key in labels.parent]
+        joins += f" LEFT JOIN {target} {up} ON {up}.{quote('id')} = {lbl}.{quote('parent_id')}"
+    columns += [f"{summed}.{quote(m)}" for m in metrics]
+    return f"SELECT {', '.join(columns)} FROM ({sql}) {summed}{joins}"  # noqa: S608 - our own identifiers
 
 
-def cells(user: Any, scope: Scope, filters: Filters, *, group: tuple[str, ...],
-          metrics: tuple[str, ...], labels: Labels | None = None) -> list[dict[str, Any]]:
-    """The counters summed per ``group``, over the cells the user may read; with ``labels`` (one group
-    column), each row also has the labelled columns of what it is grouped by."""
+def _where(user: Any, scope: Scope, filters: Filters, group: tuple[str, ...]) -> tuple[str, str, list[Any]] | None:
+    """The conditions of the cells to add and to subtract ("" when none) for ``group``, each with what the user
+    may read, and their parameters in order; None: nothing is readable."""
     readable = _readable(user, scope, filters)
     if readable is None:
-        return []
+        return None
     when, params, less, less_params = _when(scope, filters, group)
     if readable[0]:
         when, params = f"{when} AND ({readable[0]})", [*params, *readable[1]]
         if less:
             less, less_params = f"{less} AND ({readable[0]})", [*less_params, *readable[1]]
-    sql = _sum_sql(when, less, group, metrics, labels)
-    names = (*group, *((k for _c, k in (*labels.columns, *labels.parent)) if labels else ()), *metrics)
+    return when, less, [*params, *less_params]
+
+
+def cell_rows(user: Any, scope: Scope, filters: Filters, *, group: tuple[str, ...],
+              metrics: tuple[str, ...], labels: Labels | None = None) -> list[tuple[Any, ...]]:
+    """The counters summed per ``group``, over the cells the user may read, as tuples: the group columns, the
+    labelled columns (``labels``, one group column) and the metrics, in that order."""
+    where = _where(user, scope, filters, group)
+    if where is None:
+        return []
+    when, less, params = where
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *less_params])
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(_sum_sql(when, less, group, metrics, labels), params)
+        return cursor.fetchall()
+
+
+def cells(user: Any, scope: Scope, filters: Filters, *, group: tuple[str, ...],
+          metrics: tuple[str, ...], labels: Labels | None = None) -> list[dict[str, Any]]:
+    """``cell_rows`` as dicts by column name (the labelled columns by their keys in ``labels``)."""
+    names = (*group, *((k for _c, k in (*labels.columns, *labels.parent)) if labels else ()), *metrics)
+    rows = [dict(zip(names, row, strict=True))
+            for row in cell_rows(user, scope, filters, group=group, metrics=metrics, labels=labels)]
     if "month" in group:
         for r in rows:
             r["month"] = _as_date(r["month"])

@@ -8,9 +8,11 @@ writes — one definition per table.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -26,6 +28,7 @@ from gongzhi.insights.cube import (
     Filters,
     Labels,
     Scope,
+    cell_rows,
     cells,
     dashboard_scope,
     parse_filters,
@@ -89,17 +92,25 @@ def _limit(value: int | None, default: int | None = None) -> int | None:
     return max(1, min(int(value), MAX_LIMIT))
 
 
-def _ranked(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any], then: str) -> list[dict[str, Any]]:
-    """Sort by ``key`` descending; rows equal on ``key`` share a rank (1, 2, 2, 4) and are listed by ``then``."""
-    keyed = [(key(r), r) for r in rows]  # each key computed once: boards rank hundreds of organizations
-    keyed.sort(key=lambda kr: kr[1][then])
-    keyed.sort(key=lambda kr: kr[0], reverse=True)
+def _ranks[T](ordered: list[T], key: Callable[[T], Any]) -> list[tuple[int, T]]:
+    """(rank, item) of items already in board order: items equal on ``key`` share a rank (1, 2, 2, 4). Right
+    for any first part of a board too, since everything ranked above an item comes before it."""
+    out: list[tuple[int, T]] = []
     previous, rank = None, 0
-    for n, (k, row) in enumerate(keyed):
+    for n, x in enumerate(ordered):
+        k = key(x)
         if n == 0 or k != previous:
             rank, previous = n + 1, k
+        out.append((rank, x))
+    return out
+
+
+def _ranked(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any], then: str) -> list[dict[str, Any]]:
+    """Sort by ``key`` descending; rows equal on ``key`` share a rank (1, 2, 2, 4) and are listed by ``then``."""
+    rows.sort(key=lambda r: r[then])
+    rows.sort(key=key, reverse=True)
+    for rank, row in _ranks(rows, key):
         row["rank"] = rank
-    rows[:] = [row for _k, row in keyed]
     return rows
 
 
@@ -200,57 +211,71 @@ def category_board(user: Any, scope: Scope, filters: Filters, limit: int | None 
                  out[:cut], note=_("需求数相同的类别名次并列。"), total_rows=len(out))
 
 
-def org_rows(user: Any, scope: Scope, filters: Filters) -> list[dict[str, Any]]:
-    """Per organization (held by one), the raw counters behind both organization leaderboards and the
-    exact key the praise board ranks by. Only the rows a board shows are formatted (``_org_display``)."""
-    rows = [r for r in cells(user, scope, filters, group=("org_id",), metrics=ORG_METRICS, labels=ORG_LABELS)
-            if r["org_id"]]
+# A board row: one organization's counters as read (``ORG_ROW`` order), then its number of ratings and the
+# exact key of the praise board (``facts.smoothed_key``). Plain tuples: a district's boards rank every
+# organization in it on every call; only the rows a board shows are put in order and formatted.
+ORG_ROW = ("org_id", "org_name", "org_type", *ORG_METRICS, "rated", "smooth")
+_R1 = ORG_ROW.index("r1")
+# Per board: the column an organization needs above 0 to be on it, and the columns it is ranked by (all
+# descending; equal on all of them, organizations share a rank and are listed by id).
+ORG_BOARDS = {"accepted": ("taken", ("taken", "done")), "praise": ("rated", ("smooth", "rated"))}
+
+
+def org_rows(user: Any, scope: Scope, filters: Filters) -> list[tuple[Any, ...]]:
+    """Per organization (held by one), the counters behind both organization boards, with the number of
+    ratings and the smoothed key."""
     prior = prior_parts()
-    for r in rows:
-        stars = [r["r1"], r["r2"], r["r3"], r["r4"], r["r5"]]
-        r["rated"] = sum(stars)
-        r["_smooth"] = smoothed_key(stars, prior)
-    return rows
+    return [(*v, sum(v[_R1:_R1 + 5]), smoothed_key(v[_R1:_R1 + 5], prior)) for v in
+            cell_rows(user, scope, filters, group=("org_id",), metrics=ORG_METRICS, labels=ORG_LABELS) if v[0]]
 
 
-def _org_display(r: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+def org_boards(user: Any, scope: Scope, filters: Filters, kinds: tuple[str, ...], limit: int | None = None,
+               ) -> dict[str, Table]:
+    """接单排行榜 and 好评排行榜 (those of ``kinds``), ranked from one read of the organizations' counters. Only
+    the rows shown are put in order (``heapq.nsmallest``): a board shows twenty of hundreds."""
+    rows = org_rows(user, scope, filters)
+    labels = {value: str(label) for value, label in OrgType.choices}
+    tables = {}
+    for kind in kinds:
+        on, by = ORG_BOARDS[kind]
+        at, key = ORG_ROW.index(on), itemgetter(*(ORG_ROW.index(c) for c in by))
+        board = [r for r in rows if r[at]]
+        first = heapq.nsmallest(_limit(limit) or MAX_LIMIT, board, key=lambda r: (*(-k for k in key(r)), r[0]))
+        shown = [_org_display(rank, row, labels) for rank, row in _ranks(first, key)]
+        tables[kind] = (_accepted_table if kind == "accepted" else _praise_table)(shown, len(board))
+    return tables
+
+
+def _org_display(rank: int, row: tuple[Any, ...], labels: dict[str, str]) -> dict[str, Any]:
+    r = dict(zip(ORG_ROW, row, strict=True))
     rated = r["rated"]
     stars = r["r1"] + 2 * r["r2"] + 3 * r["r3"] + 4 * r["r4"] + 5 * r["r5"]
     return {
-        "rank": r["rank"], "org_id": r["org_id"], "org": r["org_name"] or "?", "org_type": r["org_type"] or "",
+        "rank": rank, "org_id": r["org_id"], "org": r["org_name"] or "?", "org_type": r["org_type"] or "",
         "org_type_label": labels.get(r["org_type"] or "", ""), "accepted": r["taken"], "completed": r["done"],
         "ontime_complete_rate": _round(ratio(r["done_ontime"], r["done_due"])), "rated": rated,
-        "average_rating": round(stars / rated, 2) if rated else None, "smoothed_rating": round(r["_smooth"], 2),
+        "average_rating": round(stars / rated, 2) if rated else None, "smoothed_rating": round(r["smooth"], 2),
         "praise_rate": _round(ratio(r["r4"] + r["r5"], rated)),
         "reopen_rate": _round(ratio(r["reopened"], r["ever_done"])), "fast_closures": r["fast"],
     }
-
-
-def _top(ranked: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
-    """The rows a board shows, formatted (both boards rank the same raw rows, each its own way)."""
-    labels = {value: str(label) for value, label in OrgType.choices}
-    return [_org_display(r, labels) for r in ranked[:_limit(limit)]]
 
 
 ORG_COLUMNS = [Column("rank", gettext_lazy("名次"), "int"), Column("org", gettext_lazy("社会组织")),
                Column("org_type_label", gettext_lazy("类型"))]
 
 
-def accepted_board(rows: list[dict[str, Any]], limit: int | None = None) -> Table:
+def _accepted_table(rows: list[dict[str, Any]], total: int) -> Table:
     """接单排行榜: orders taken on; ties on (taken, completed) share a rank, listed by organization id."""
-    ranked = _ranked([r for r in rows if r["taken"]], lambda r: (r["taken"], r["done"]), "org_id")
     return Table("accepted", _("接单排行榜"),
                  [*ORG_COLUMNS, Column("accepted", _("接单数"), "int"), Column("completed", _("完成数"), "int"),
                   Column("ontime_complete_rate", _("按时办结率"), "rate"), Column("reopen_rate", _("重办率"), "rate"),
                   Column("fast_closures", _("疑似过快办结"), "int")],
-                 _top(ranked, limit), note=_("按接单数排名；接单数相同时完成数多者在前；两者都相同则名次并列。"),
-                 total_rows=len(ranked))
+                 rows, note=_("按接单数排名；接单数相同时完成数多者在前；两者都相同则名次并列。"), total_rows=total)
 
 
-def praise_board(rows: list[dict[str, Any]], limit: int | None = None) -> Table:
+def _praise_table(rows: list[dict[str, Any]], total: int) -> Table:
     """好评排行榜: by the Bayesian average with the stated prior; ties share a rank. Unrated organizations are
     not ranked (they would all sit at the prior)."""
-    ranked = _ranked([r for r in rows if r["rated"]], lambda r: (r["_smooth"], r["rated"]), "org_id")
     m, mean = conf.prior_count(), conf.prior_mean()
     note = _("按平滑评分排名：(%(m)s × %(c)s + 全部星级之和) ÷ (%(m)s + 评价数)，即每个组织先计 %(m)s 条 %(c)s 分的"
              "虚拟评价，评价少的组织不会因一两条五星而居前。平滑评分相同时评价数多者在前；都相同则名次并列。") % {
@@ -259,7 +284,7 @@ def praise_board(rows: list[dict[str, Any]], limit: int | None = None) -> Table:
                  [*ORG_COLUMNS, Column("smoothed_rating", _("平滑评分"), "rating"), Column("rated", _("评价数"), "int"),
                   Column("average_rating", _("平均星级"), "rating"), Column("praise_rate", _("好评率"), "rate"),
                   Column("completed", _("完成数"), "int")],
-                 _top(ranked, limit), note=note, total_rows=len(ranked), meta={"prior_count": m, "prior_mean": mean})
+                 rows, note=note, total_rows=total, meta={"prior_count": m, "prior_mean": mean})
 
 
 BOARDS = ("categories", "accepted", "praise")
@@ -278,8 +303,7 @@ def leaderboard(user: Any, kind: str, *, area: str | None = None, period: str | 
     if kind == "categories":
         table = category_board(user, scope, filters, limit)
     else:
-        rows = org_rows(user, scope, filters)
-        table = accepted_board(rows, limit) if kind == "accepted" else praise_board(rows, limit)
+        table = org_boards(user, scope, filters, (kind,), limit)[kind]
     table.meta.update(_describe(scope, filters))
     return table
 
@@ -481,9 +505,7 @@ def dashboard(user: Any, *, area: str | None = None, period: str | None = None, 
     if "areas" in wanted:
         tables["areas"] = areas_table(user, scope, filters)
     if {"accepted", "praise"} & set(wanted):
-        rows = org_rows(user, scope, filters)
-        tables["accepted"] = accepted_board(rows, limit)
-        tables["praise"] = praise_board(rows, limit)
+        tables.update(org_boards(user, scope, filters, tuple(k for k in ("accepted", "praise") if k in wanted), limit))
     if "warnings" in wanted:
         tables["warnings"] = warnings_table(user, scope, filters, limit=limit if only else 10)
     if "overdue" in wanted:

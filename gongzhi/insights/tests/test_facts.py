@@ -21,11 +21,9 @@ from gongzhi.insights.facts import (
     contribution,
     duration_bucket,
     percentile_minutes,
-    smoothed_key,
     smoothed_rating,
 )
 from gongzhi.insights.points import smoothed_exact
-from gongzhi.insights.selectors import accepted_board, praise_board
 
 T0 = datetime(2026, 3, 2, 9, 0)
 
@@ -66,43 +64,6 @@ def test_bayesian_average_with_the_stated_prior():
     assert smoothed_rating([0, 0, 0, 0, 2], m=10, mean=4.0) == pytest.approx(50 / 12)
     assert smoothed_exact([0, 0, 0, 0, 2]) == Fraction(50, 12)
     assert smoothed_rating([0, 0, 0, 0, 0], m=10, mean=4.0) == 4.0
-
-
-def _org(org_id, stars, accepted=1, completed=1):
-    """A board's raw row: counters of one organization as ``selectors.org_rows`` reads them."""
-    return {"org_id": org_id, "org_name": f"组织{org_id}", "org_type": "", "taken": accepted, "done": completed,
-            "done_due": 0, "done_ontime": 0, "reopened": 0, "ever_done": completed, "fast": 0, "rated": sum(stars),
-            **{f"r{i + 1}": n for i, n in enumerate(stars)}, "_smooth": smoothed_key(stars)}
-
-
-def test_two_perfect_ratings_do_not_outrank_two_hundred_good_ones():
-    tiny = _org(1, [0, 0, 0, 0, 2])  # average 5.0
-    big = _org(2, [0, 0, 0, 100, 100])  # average 4.5
-    board = praise_board([tiny, big])
-    assert [r["org_id"] for r in board.rows] == [2, 1]
-    assert board.rows[0]["rank"] == 1 and board.rows[1]["rank"] == 2
-
-
-def test_equal_smoothed_rating_and_count_share_a_rank_listed_by_id():
-    a, b, c = _org(7, [0, 0, 0, 1, 1]), _org(3, [0, 0, 0, 1, 1]), _org(5, [0, 0, 0, 0, 3])
-    board = praise_board([a, b, c])
-    assert [(r["org_id"], r["rank"]) for r in board.rows] == [(5, 1), (3, 2), (7, 2)]
-
-
-def test_equal_smoothed_rating_more_ratings_first():
-    # (40 + 4·1) / 11 = 4 and (40 + 4·3) / 13 = 4: equal smoothed, more ratings wins
-    one, three = _org(1, [0, 0, 0, 1, 0]), _org(2, [0, 0, 0, 3, 0])
-    assert [r["org_id"] for r in praise_board([one, three]).rows] == [2, 1]
-
-
-def test_unrated_organizations_are_not_on_the_praise_board():
-    assert praise_board([_org(1, [0, 0, 0, 0, 0])]).rows == []
-
-
-def test_accepted_board_ties_on_accepted_then_completed():
-    rows = [_org(1, [0] * 5, 5, 3), _org(2, [0] * 5, 5, 4), _org(3, [0] * 5, 5, 4), _org(4, [0] * 5, 6, 0)]
-    board = accepted_board(rows)
-    assert [(r["org_id"], r["rank"]) for r in board.rows] == [(4, 1), (2, 2), (3, 2), (1, 4)]
 
 
 def test_the_rating_that_counts_is_the_requesters_else_the_latest():
