@@ -71,13 +71,15 @@ def demo_accounts() -> list[DemoAccount]:
 
 
 DemoStep = Callable[[Any, dict[str, Any]], None]
-_STEPS: list[tuple[int, str, DemoStep]] = []
+_STEPS: list[tuple[int, str, DemoStep, bool]] = []
 
 
-def demo_step(order: int, name: str) -> Callable[[DemoStep], DemoStep]:
+def demo_step(order: int, name: str, *, atomic: bool = True) -> Callable[[DemoStep], DemoStep]:
+    """Register a demo step. Steps run in ``order``, each in one transaction; with ``atomic=False`` the step
+    keeps its own transactions (a long bulk load that commits as it goes)."""
     def wrap(fn: DemoStep) -> DemoStep:
-        if not any(n == name for _o, n, _f in _STEPS):
-            _STEPS.append((order, name, fn))
+        if not any(n == name for _o, n, _f, _a in _STEPS):
+            _STEPS.append((order, name, fn, atomic))
             _STEPS.sort(key=lambda s: s[0])
         return fn
 
@@ -148,7 +150,7 @@ def _accounts(system: Any, state: dict[str, Any]) -> None:
 
 
 def load_demo(*, extra: dict[str, Any] | None = None) -> list[str]:
-    """Run every demo step in order, each in its own transaction; returns the step names."""
+    """Run every demo step in order, each in its own transaction (see ``demo_step``); returns the step names."""
     # Import the apps' demo modules so their steps are registered.
     import importlib
 
@@ -160,8 +162,11 @@ def load_demo(*, extra: dict[str, Any] | None = None) -> list[str]:
             importlib.import_module(f"{config.name}.demo")
     state: dict[str, Any] = dict(extra or {})
     done = []
-    for _order, name, step in list(_STEPS):
-        with transaction.atomic():
+    for _order, name, step, atomic in list(_STEPS):
+        if atomic:
+            with transaction.atomic():
+                step(None, state)
+        else:
             step(None, state)
         done.append(name)
     return done

@@ -28,7 +28,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from gongzhi.accounts.models import Grant, Role, User
@@ -577,13 +577,16 @@ def _surge(w: World, ids: Iterator[int]) -> list[Life]:
 
 def generate(n: int, *, seed: int = 20261122, now: datetime | None = None, days: int = 730,
              progress: Callable[[int], None] | None = None) -> Summary:
-    """Write ``n`` more orders with their whole history; call inside a transaction."""
+    """Write ``n`` more orders with their whole history: the organizations and people in one transaction, then
+    every ``BATCH`` orders in one (savepoints inside an outer transaction). The counters are not written
+    here: the caller rebuilds them (``store.rebuild_tally``)."""
     rng = random.Random(seed + generated_count())
     now = now or timezone.now()
     categories = {c.code: c for c in Category.objects.all()}
     communities = _communities(rng)
-    orgs = _organizations(rng, n + generated_count(), communities, now)
-    _people(communities, orgs)
+    with transaction.atomic():
+        orgs = _organizations(rng, n + generated_count(), communities, now)
+        _people(communities, orgs)
     world = World(rng, now, days, communities, orgs, categories)
     names = {c.pk: c.name for c in categories.values()}
     start = (Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
@@ -609,9 +612,11 @@ def generate(n: int, *, seed: int = 20261122, now: datetime | None = None, days:
                              stars=life.rating["stars"] if life.rating else None))
 
     def flush() -> None:
-        for name, sink in sinks.items():
-            totals[name] += sink.flush()
-        bulk_insert(OrderFact, FACT_FIELDS, fact_rows(facts))
+        with transaction.atomic():
+            for name, sink in sinks.items():
+                totals[name] += sink.flush()
+            bulk_insert(OrderFact, FACT_FIELDS, fact_rows(facts))
+            _reset_sequence(Order)  # the ids are ours: orders posted meanwhile must not take the next ones
         facts.clear()
         if progress:
             progress(totals["orders"])
@@ -624,10 +629,10 @@ def generate(n: int, *, seed: int = 20261122, now: datetime | None = None, days:
         if len(sinks["orders"].rows) >= BATCH:
             flush()
     flush()
-    _reset_sequence(Order)
-    audit_record(actor=None, action="insights.history.generated",
-                 data={"orders": totals["orders"], "events": totals["events"], "ratings": totals["ratings"],
-                       "ledger": totals["ledger"], "seed": seed, "summary_entry": True})
+    with transaction.atomic():
+        audit_record(actor=None, action="insights.history.generated",
+                     data={"orders": totals["orders"], "events": totals["events"], "ratings": totals["ratings"],
+                           "ledger": totals["ledger"], "seed": seed, "summary_entry": True})
     return Summary(totals["orders"], totals["events"], totals["ratings"], totals["ledger"], len(orgs))
 
 
