@@ -232,15 +232,16 @@ def org_rows(user: Any, scope: Scope, filters: Filters) -> list[tuple[Any, ...]]
 def org_boards(user: Any, scope: Scope, filters: Filters, kinds: tuple[str, ...], limit: int | None = None,
                ) -> dict[str, Table]:
     """接单排行榜 and 好评排行榜 (those of ``kinds``), ranked from one read of the organizations' counters. Only
-    the rows shown are put in order (``heapq.nsmallest``): a board shows twenty of hundreds."""
+    the rows shown are put in order (``heapq.nlargest``): a board shows twenty of hundreds."""
     rows = org_rows(user, scope, filters)
+    rows.sort(key=itemgetter(0))  # by id: nlargest keeps that order among equals (it is a stable sort's first n)
     labels = {value: str(label) for value, label in OrgType.choices}
     tables = {}
     for kind in kinds:
         on, by = ORG_BOARDS[kind]
         at, key = ORG_ROW.index(on), itemgetter(*(ORG_ROW.index(c) for c in by))
         board = [r for r in rows if r[at]]
-        first = heapq.nsmallest(_limit(limit) or MAX_LIMIT, board, key=lambda r: (*(-k for k in key(r)), r[0]))
+        first = heapq.nlargest(_limit(limit) or MAX_LIMIT, board, key=key)
         shown = [_org_display(rank, row, labels) for rank, row in _ranks(first, key)]
         tables[kind] = (_accepted_table if kind == "accepted" else _praise_table)(shown, len(board))
     return tables
