@@ -1,36 +1,35 @@
-"""Masking of personal data as Chinese users expect to see it: 张**, 138****1234, 330903********1234."""
+"""Masking of personal data as Chinese users expect to see it: 张**, 138****1234, 0580-38****34,
+330903********1234, 兴普社区3号楼***. The one place every list, page and export masks with."""
 
 from __future__ import annotations
 
 import re
 
+_LANDLINE = re.compile(r"^(0\d{2,3})[-\s]?(\d{7,8})(.*)$")
+
 
 def mask_name(name: str) -> str:
+    """张秀英 → 张**, 李 → 李**: the stars never tell how long the name is."""
     name = (name or "").strip()
-    if not name:
-        return ""
-    return name[0] + "*" * max(1, min(len(name) - 1, 2))
+    return f"{name[0]}**" if name else ""
 
 
 def mask_phone(phone: str) -> str:
-    """Mobile 13812341234 → 138****1234; landline 0580-3801234 → 0580-38****34."""
+    """Mobile 13812341234 → 138****1234; landline 0580-3801234 (or 05803801234) → 0580-38****34; anything
+    else keeps its first and last two digits. Always four stars, whatever is hidden."""
     phone = (phone or "").strip()
-    digits = re.sub(r"\D", "", phone)
-    if not digits:
+    if not phone:
         return ""
-    if len(digits) == 11 and digits.startswith("1"):
+    landline = _LANDLINE.match(phone)
+    if landline:
+        area, number, _rest = landline.groups()
+        return f"{area}-{number[:2]}****{number[-2:]}"
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) >= 11:
         return f"{digits[:3]}****{digits[-4:]}"
-    if "-" in phone:
-        area, number = phone.split("-", 1)
-        return f"{area}-{_middle(number)}"
-    return _middle(digits)
-
-
-def _middle(s: str) -> str:
-    if len(s) <= 4:
-        return "*" * len(s)
-    keep = max(1, len(s) // 4)
-    return s[:keep + 1] + "*" * (len(s) - 2 * keep - 1) + s[-keep:]
+    if len(digits) >= 6:
+        return f"{digits[:2]}****{digits[-2:]}"
+    return "****"
 
 
 def mask_id_number(value: str) -> str:

@@ -11,11 +11,11 @@ from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from gongzhi.accounts.permissions import get_for
+from gongzhi.core.masking import mask_name
 from gongzhi.orgs import selectors as sel
 from gongzhi.orgs import services as svc
 from gongzhi.orgs.api import schemas as s
 from gongzhi.orgs.http import public_auth, xlsx_response
-from gongzhi.orgs.masking import mask_name
 from gongzhi.orgs.models import Membership, Organization, ServiceOffer
 from gongzhi.orgs.validators import credit_code_problem, describe_credit_code, normalize_credit_code
 

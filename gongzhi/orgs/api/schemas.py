@@ -15,7 +15,7 @@ from ninja import Schema
 
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import ValidationFailed
-from gongzhi.orgs.masking import mask_name, mask_phone
+from gongzhi.core.masking import mask_name, mask_phone
 from gongzhi.orgs.models import (
     AnnualReport,
     Booking,

@@ -2,7 +2,7 @@
 
 from django import template
 
-from gongzhi.orgs.masking import mask_name, mask_phone
+from gongzhi.core.masking import mask_name, mask_phone
 
 register = template.Library()
 register.filter("masked_name", mask_name)

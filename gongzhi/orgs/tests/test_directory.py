@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from gongzhi.orgs.masking import mask_name, mask_phone
+from gongzhi.core.masking import mask_name, mask_phone
 from gongzhi.orgs.models import Organization
 from gongzhi.orgs.selectors import directory, org_public_figures
 

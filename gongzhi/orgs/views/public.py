@@ -10,9 +10,9 @@ from django.shortcuts import render
 
 from gongzhi.accounts.permissions import can
 from gongzhi.core.htmx import is_htmx
+from gongzhi.core.masking import mask_name, mask_phone
 from gongzhi.orgs import selectors as sel
 from gongzhi.orgs.forms import area_choices
-from gongzhi.orgs.masking import mask_name, mask_phone
 from gongzhi.orgs.models import OrgType
 from gongzhi.orgs.views._helpers import int_or_none, page_of, querystring
 
