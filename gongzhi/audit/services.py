@@ -34,6 +34,9 @@ def canonical_data(data: dict[str, Any] | None) -> Any:
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder), parse_float=_json_number)
 
 
+HASH_VERSION = 2  # see AuditEntry.hash_version
+
+
 def entry_hash(
     *,
     shard: int,
@@ -47,21 +50,26 @@ def entry_hash(
     data: Any,
     ip: str | None,
     prev_hash: str,
+    actor_label: str = "",
+    version: int = HASH_VERSION,
 ) -> str:
+    facts: list[Any] = [
+        shard,
+        seq,
+        at.astimezone(UTC).isoformat(timespec="microseconds"),
+        actor_id,
+        action,
+        target_type,
+        target_id,
+        target_label,
+        data,
+        ip,
+        prev_hash,
+    ]
+    if version >= 2:
+        facts.append(actor_label)
     material = json.dumps(
-        [
-            shard,
-            seq,
-            at.astimezone(UTC).isoformat(timespec="microseconds"),
-            actor_id,
-            action,
-            target_type,
-            target_id,
-            target_label,
-            data,
-            ip,
-            prev_hash,
-        ],
+        facts,
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
@@ -82,6 +90,8 @@ def hash_of(entry: AuditEntry) -> str:
         data=entry.data,
         ip=entry.ip,
         prev_hash=entry.prev_hash,
+        actor_label=entry.actor_label,
+        version=entry.hash_version,
     )
 
 
@@ -142,6 +152,7 @@ def audit_record(
             data=canonical_data(data),
             ip=_normalise_ip(ip if ip is not None else current_ip.get()),
             prev_hash=head.hash or GENESIS_HASH,
+            hash_version=HASH_VERSION,
         )
         entry.hash = hash_of(entry)
         entry.save(force_insert=True)

@@ -90,11 +90,12 @@ def test_edited_data_is_found(chain):
     assert (problem.kind, problem.entry_id, problem.seq) == ("edited", victim.pk, victim.seq)
 
 
-@pytest.mark.parametrize("field", ["action", "target_id", "target_label", "ip", "actor_id", "at"])
+@pytest.mark.parametrize("field", ["action", "target_id", "target_label", "ip", "actor_id", "actor_label", "at"])
 def test_edited_fields_are_found(chain, field):
     victim = chain[1]
     value = {"action": "forged.action", "target_id": "999999", "target_label": "假的", "ip": "10.9.8.7",
-             "actor_id": User.objects.get(username="org_b").pk, "at": victim.at - timedelta(days=1)}[field]
+             "actor_id": User.objects.get(username="org_b").pk, "actor_label": "别人",
+             "at": victim.at - timedelta(days=1)}[field]
     AuditEntry.objects.filter(pk=victim.pk).update(**{field: value})
     problem = the_problem()
     assert (problem.kind, problem.entry_id) == ("edited", victim.pk)
@@ -216,13 +217,30 @@ def test_each_broken_chain_is_reported_once(chain, demo):
 def test_hash_covers_every_recorded_fact():
     base = {"shard": 1, "seq": 2, "at": timezone.now(),
             "actor_id": 3, "action": "a.b.c", "target_type": "areas.area", "target_id": "4", "target_label": "兴普社区",
-            "data": {"k": [1, "二"]}, "ip": "127.0.0.1", "prev_hash": "0" * 64}
+            "data": {"k": [1, "二"]}, "ip": "127.0.0.1", "prev_hash": "0" * 64, "actor_label": "张阿姨"}
     reference = entry_hash(**base)
     changed = {"shard": 2, "seq": 3, "at": base["at"] + timedelta(microseconds=1), "actor_id": None, "action": "a.b.d",
                "target_type": "orgs.organization", "target_id": "5", "target_label": "文康社区",
-               "data": {"k": [1, "三"]}, "ip": "::1", "prev_hash": "1" * 64}
+               "data": {"k": [1, "三"]}, "ip": "::1", "prev_hash": "1" * 64, "actor_label": "李先生",
+               "version": 1}
     for key, value in changed.items():
         assert entry_hash(**{**base, key: value}) != reference, key
+
+
+def test_entries_hashed_before_the_actor_label_was_still_verify(demo, monkeypatch):
+    """Entries written under hash version 1 (without the actor's label) verify by the rule they were written
+    with; new ones cover the label."""
+    from gongzhi.audit import services
+
+    clerk = User.objects.get(username="mzj")
+    monkeypatch.setattr(services, "HASH_VERSION", 1)
+    old = audit_record(actor=clerk, action="test.before")
+    monkeypatch.undo()
+    new = audit_record(actor=clerk, action="test.after")
+    assert (old.hash_version, new.hash_version) == (1, 2)
+    assert audit_verify().ok
+    AuditEntry.objects.filter(pk=new.pk).update(actor_label="别人")
+    assert [(p.kind, p.entry_id) for p in audit_verify().problems] == [("edited", new.pk)]
 
 
 # ---- writers racing the verifier ----------------------------------------------------------------
@@ -273,7 +291,7 @@ _record = st.tuples(
     st.dictionaries(_text, _json, max_size=4),
     st.sampled_from([None, "127.0.0.1", "2001:db8::1", "::ffff:10.0.0.1"]),
 )
-_edits = st.sampled_from(["data", "action", "actor", "target_id", "target_label", "at", "ip", "prev_hash", "hash"])
+_edits = st.sampled_from(["data", "action", "actor", "actor_label", "target_id", "target_label", "at", "ip", "prev_hash", "hash"])
 
 
 def _edit(entry: AuditEntry, what: str) -> dict:
@@ -283,6 +301,7 @@ def _edit(entry: AuditEntry, what: str) -> dict:
         "data": {"data": {"edited": entry.data}},
         "action": {"action": entry.action + ".x"},
         "actor": {"actor_id": None if entry.actor_id else User.objects.get(username="org_b").pk},
+        "actor_label": {"actor_label": entry.actor_label + "改"},
         "target_id": {"target_id": entry.target_id + "0"},
         "target_label": {"target_label": entry.target_label + "改"},
         "at": {"at": entry.at + timedelta(microseconds=1)},
