@@ -167,10 +167,11 @@ def _insert_audit(cur: Any, c: Cycle, step: str, rows: int) -> None:
     at = _now()
     data = json.dumps({"from": "pending", "to": "accepted", "event": c.event})
     digest = hashlib.sha256(json.dumps([shard(c.actor), seq, at.isoformat(), c.actor, step, "orders.order",
-                                        str(c.order), "#1", data, "127.0.0.1", prev]).encode()).hexdigest()
+                                        str(c.order), "#1", data, "127.0.0.1", prev, "压测"]).encode()).hexdigest()
     cur.execute(
         "INSERT INTO raw.audit_auditentry (shard, seq, at, actor_label, action, target_type, target_id, target_label,"
-        " data, ip, prev_hash, hash, actor_id) VALUES (%s,%s,%s,'压测',%s,'orders.order',%s,%s,%s,'127.0.0.1',%s,%s,%s)",
+        " data, ip, prev_hash, hash, actor_id, hash_version) "
+        "VALUES (%s,%s,%s,'压测',%s,'orders.order',%s,%s,%s,'127.0.0.1',%s,%s,%s,2)",
         [shard(c.actor), seq, at, f"orders.order.{step}", str(c.order), f"#{c.order} 压测：上门打扫卫生", data, prev,
          digest, c.actor])
     c.head = (seq, digest)
