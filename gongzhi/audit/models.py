@@ -50,8 +50,9 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
     # Which facts the hash covers: 1 — everything but the actor's label (entries written before 2026-12);
-    # 2 — the actor's label too. Old entries keep verifying as they were written.
-    hash_version = models.PositiveSmallIntegerField(default=1)
+    # 2 — the actor's label too. Old entries keep verifying as they were written; the database default keeps
+    # a process of the previous release writing (during a rolling deploy) entries that verify as version 1.
+    hash_version = models.PositiveSmallIntegerField(default=1, db_default=1)
 
     class Meta:
         verbose_name = _("审计记录")
