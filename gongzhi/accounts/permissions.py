@@ -114,7 +114,9 @@ def grants_for(user: Any) -> Grants:
     for row in rows:
         scopes.append(Scope(*row[:5]))
         if row[1] is not None:
-            areas[row[2]] = Area(id=row[1], path=row[2], **dict(zip(AREA_FIELDS, row[5:], strict=True)))
+            read = {"id": row[1], "path": row[2], **dict(zip(AREA_FIELDS, row[5:], strict=True))}
+            names = [f.attname for f in Area._meta.concrete_fields]  # from_db takes them in the model's order
+            areas[row[2]] = Area.from_db(Grant.objects.db, names, [read[n] for n in names])
     grants = Grants(user, scopes, areas)
     user._gongzhi_grants = grants
     return grants
@@ -125,7 +127,7 @@ def forget_grants(user: Any) -> None:
         del user._gongzhi_grants
 
 
-AREA_FIELDS = ("code", "name", "short_name", "level", "parent_id", "depth", "created_at")
+AREA_FIELDS = ("code", "name", "short_name", "level", "parent_id", "depth", "created_at")  # all but id, path
 
 PolicyRule = Callable[[Grants], Q | None]
 

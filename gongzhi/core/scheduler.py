@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.tasks import task
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -28,7 +26,7 @@ class Job:
 
 JOBS = [
     Job("notify.sweep", 60, "gongzhi.notify.services.outbox_sweep"),
-    Job("tasks.reap", 600, "gongzhi.core.scheduler.tasks_reap_stale"),
+    Job("tasks.reap", 600, "gongzhi.core.services.tasks_reap_stale"),
     Job("orders.auto_close", 600, "gongzhi.orders.services.orders_auto_close"),
     Job("insights.hotspots", 3600, "gongzhi.insights.tasks.hotspots_job"),
 ]
@@ -38,32 +36,6 @@ JOBS = [
 def run_job(target: str) -> str:
     result = import_string(target)()
     return str(result)
-
-
-# Every task of ours finishes in seconds to minutes; one still "running" after this long lost its worker.
-STALE_AFTER = timedelta(minutes=30)
-
-
-class WorkerLost(RuntimeError):
-    """Recorded on a task whose worker stopped (killed, or the machine restarted) while running it."""
-
-
-def tasks_reap_stale(now: datetime | None = None) -> int:
-    """Mark as failed the tasks left "running" by a worker that died (django-tasks-db does not notice), so
-    the queue shows what really runs. Their work is not lost: every job here is rerun by the clock, and
-    undelivered messages are picked up again by the outbox sweep. Returns how many were marked."""
-    from django_tasks_db.models import DBTaskResult
-
-    cutoff = (now or timezone.now()) - STALE_AFTER
-    reaped = 0
-    for result in DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).order_by("started_at"):
-        result.set_failed(WorkerLost(f"任务进程在运行中停止（{timezone.localtime(result.started_at):%Y-%m-%d %H:%M} "
-                                     f"开始，超过 {STALE_AFTER.seconds // 60} 分钟未结束） / the worker running it "
-                                     "stopped before it finished"))
-        reaped += 1
-    if reaped:
-        logger.warning("scheduler: %s task(s) left running by a stopped worker marked failed", reaped)
-    return reaped
 
 
 def _waiting(target: str) -> bool:

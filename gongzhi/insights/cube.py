@@ -147,7 +147,7 @@ def geo_cache(grants: Any) -> dict[str, Area]:
     own id, so the one read with the grants is already resolved; a community needs its grids read."""
     cache = getattr(grants, "_insights_geo", None)
     if cache is None:
-        cache = {p: a for p, a in getattr(grants, "areas", {}).items() if path_depth(p) in (2, 3)}
+        cache = {p: a for p, a in grants.areas.items() if path_depth(p) in (2, 3)}
         grants._insights_geo = cache
     return cache
 

@@ -86,7 +86,7 @@ class Table:
                 "rows": self.rows}
 
 
-def _limit(value: int | None, default: int | None = None) -> int | None:
+def _limit(value: int | None, default: int | None = None) -> int:
     if value is None:
         return default if default is not None else int(conf.get("INSIGHTS_BOARD_SIZE"))  # type: ignore[call-overload]
     return max(1, min(int(value), MAX_LIMIT))
@@ -241,7 +241,7 @@ def org_boards(user: Any, scope: Scope, filters: Filters, kinds: tuple[str, ...]
         on, by = ORG_BOARDS[kind]
         at, key = ORG_ROW.index(on), itemgetter(*(ORG_ROW.index(c) for c in by))
         board = [r for r in rows if r[at]]
-        first = heapq.nlargest(_limit(limit) or MAX_LIMIT, board, key=key)
+        first = heapq.nlargest(_limit(limit), board, key=key)
         shown = [_org_display(rank, row, labels) for rank, row in _ranks(first, key)]
         tables[kind] = (_accepted_table if kind == "accepted" else _praise_table)(shown, len(board))
     return tables

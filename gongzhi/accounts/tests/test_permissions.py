@@ -179,3 +179,16 @@ def test_new_grant_takes_effect_for_the_same_user_object(user):
     assert can(community_xp, "create_grid", wenkang)
     forget_grants(community_xp)
     assert can(community_xp, "create_grid", wenkang)
+
+
+def test_the_granted_areas_come_with_the_grants_as_stored(user):
+    """The areas read with the grants are the stored rows (not new objects a save would insert again)."""
+    street = user("street_dg")
+    forget_grants(street)
+    areas = grants_for(street).areas
+    stored = Area.objects.get(code="330903003")
+    assert list(areas) == [stored.path]
+    read = areas[stored.path]
+    assert not read._state.adding and read._state.db == stored._state.db
+    assert [getattr(read, f.attname) for f in Area._meta.concrete_fields] == \
+        [getattr(stored, f.attname) for f in Area._meta.concrete_fields]

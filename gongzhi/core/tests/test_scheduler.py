@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from gongzhi.core import scheduler
+from gongzhi.core import scheduler, services
 
 
 def _running(started_minutes_ago: int) -> DBTaskResult:
@@ -22,14 +22,14 @@ def _running(started_minutes_ago: int) -> DBTaskResult:
 @pytest.mark.django_db
 def test_tasks_left_running_by_a_dead_worker_are_marked_failed():
     lost, busy = _running(45), _running(5)
-    assert scheduler.tasks_reap_stale() == 1
+    assert services.tasks_reap_stale() == 1
     lost.refresh_from_db()
     busy.refresh_from_db()
     assert lost.status == "FAILED" and lost.exception_class_path.endswith("WorkerLost")
     assert "任务进程在运行中停止" in lost.traceback
     assert busy.status == "RUNNING"
-    assert scheduler.tasks_reap_stale() == 0  # nothing twice
+    assert services.tasks_reap_stale() == 0  # nothing twice
 
 
 def test_the_reaper_is_one_of_the_clocks_jobs():
-    assert "gongzhi.core.scheduler.tasks_reap_stale" in {job.target for job in scheduler.JOBS}
+    assert "gongzhi.core.services.tasks_reap_stale" in {job.target for job in scheduler.JOBS}

@@ -117,7 +117,7 @@ def _reference(counts: list[tuple[Organization, list[int], int, int]], kind: str
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(counts=st.lists(st.tuples(STARS, st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=9),
        limit=st.integers(1, 10))
-def test_the_database_ranks_as_python_would(admin, counts, limit):
+def test_the_boards_are_the_first_part_of_a_plain_ranking(admin, counts, limit):
     """Random counters (small ones, so that ties are common): each board, whole and cut to ``limit`` rows,
     is the first part of the plain ranking, and counts all its organizations."""
     with transaction.atomic():

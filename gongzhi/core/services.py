@@ -1,0 +1,36 @@
+"""Writes of the platform itself (not of a domain): housekeeping the clock queues on the task worker."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+# Every task of ours finishes in seconds to minutes; one still "running" after this long lost its worker.
+STALE_AFTER = timedelta(minutes=30)
+
+
+class WorkerLost(RuntimeError):
+    """Recorded on a task whose worker stopped (killed, or the machine restarted) while running it."""
+
+
+def tasks_reap_stale(now: datetime | None = None) -> int:
+    """Mark as failed the tasks left "running" by a worker that died (django-tasks-db does not notice), so
+    the queue shows what really runs. Their work is not lost: the clock queues its jobs again, and
+    undelivered messages are picked up again by the outbox sweep. Returns how many were marked."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    reaped = 0
+    for result in DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).order_by("started_at"):
+        result.set_failed(WorkerLost(f"任务进程在运行中停止（{timezone.localtime(result.started_at):%Y-%m-%d %H:%M} "
+                                     f"开始，超过 {int(STALE_AFTER.total_seconds()) // 60} 分钟未结束） / the worker running it "
+                                     "stopped before it finished"))
+        reaped += 1
+    if reaped:
+        logger.warning("tasks: %s task(s) left running by a stopped worker marked failed", reaped)
+    return reaped
