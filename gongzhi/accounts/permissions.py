@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 
 from gongzhi.accounts.models import Grant, Role
 from gongzhi.core.errors import NotFound
+from gongzhi.core.rows import columns, model_from_row, table
 
 M = TypeVar("M", bound=models.Model)
 
@@ -105,21 +106,30 @@ def grants_for(user: Any) -> Grants:
         return cached
     from gongzhi.areas.models import Area
 
-    # Plain tuples rather than model instances: this runs once for every request that checks anything. The
-    # granted areas come along, so that a page about "my district" need not read it again.
-    rows = Grant.objects.filter(user=user).order_by().values_list(
-        "role", "area_id", "area__path", "organization_id", "department_id", *(f"area__{f}" for f in AREA_FIELDS)
-    )
+    # Every request that checks anything runs this, so it is one hand-written query: compiling it with the
+    # ORM cost more than running it (1.2-2.8 ms against 0.5). The granted areas come along, so that a page
+    # about "my district" need not read it again.
+    sql = (f"SELECT g.{_q('role')}, g.{_q('area_id')}, g.{_q('organization_id')}, g.{_q('department_id')}, "  # noqa: S608
+           f"{columns('a', Area, AREA_FIELDS)} FROM {table(Grant)} g "
+           f"LEFT JOIN {table(Area)} a ON a.{_q('id')} = g.{_q('area_id')} WHERE g.{_q('user_id')} = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        rows = cursor.fetchall()
     scopes, areas = [], {}
-    for row in rows:
-        scopes.append(Scope(*row[:5]))
-        if row[1] is not None:
-            read = {"id": row[1], "path": row[2], **dict(zip(AREA_FIELDS, row[5:], strict=True))}
-            names = [f.attname for f in Area._meta.concrete_fields]  # from_db takes them in the model's order
-            areas[row[2]] = Area.from_db(Grant.objects.db, names, [read[n] for n in names])
+    for role, area_id, organization_id, department_id, *area in rows:
+        path = None
+        if area_id is not None:
+            granted = model_from_row(Area, AREA_FIELDS, area)
+            path = granted.path
+            areas[path] = granted
+        scopes.append(Scope(role, area_id, path, organization_id, department_id))
     grants = Grants(user, scopes, areas)
     user._gongzhi_grants = grants
     return grants
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
 def forget_grants(user: Any) -> None:
@@ -127,7 +137,8 @@ def forget_grants(user: Any) -> None:
         del user._gongzhi_grants
 
 
-AREA_FIELDS = ("code", "name", "short_name", "level", "parent_id", "depth", "created_at")  # all but id, path
+# Every field of Area: the granted areas are whole rows, as the ORM would load them.
+AREA_FIELDS = ("id", "path", "code", "name", "short_name", "level", "parent_id", "depth", "created_at")
 
 PolicyRule = Callable[[Grants], Q | None]
 

@@ -48,3 +48,4 @@ def _history(system: Any, state: dict[str, Any]) -> None:
     analyze(Order, OrderEvent, Rating, LedgerEntry, OrderFact, Tally)
     with transaction.atomic():
         hotspots_scan()
+    analyze()  # the small tables too (areas, warnings): their first plans were made without statistics

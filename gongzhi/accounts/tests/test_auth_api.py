@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from gongzhi.accounts.models import ApiToken, LoginFailure
-from gongzhi.accounts.services import token_issue
+from gongzhi.accounts.models import ApiToken, LoginFailure, User
+from gongzhi.accounts.services import token_authenticate, token_issue
 from gongzhi.audit.models import AuditEntry
 
 PASSWORD = "gongzhi-demo"
@@ -52,6 +55,33 @@ def test_revoked_token_stops_working(demo):
     assert after.status_code == 401
     assert after.json()["code"] == "not_authenticated"
     assert "请先登录" in after.json()["detail"]
+
+
+def test_a_token_of_a_deactivated_account_or_an_unknown_token_is_refused(demo):
+    user = User.objects.get(username="org_a")
+    raw = token_issue(user=user)[1]
+    assert token_authenticate(raw) == user
+    assert token_authenticate(raw[:-1] + ("x" if raw[-1] != "x" else "y")) is None
+    assert token_authenticate("not-a-token") is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert bearer(raw).get("/api/v1/auth/me").status_code == 401
+
+
+def test_the_last_use_is_written_at_most_once_a_minute(demo):
+    """The check is made by the database on the stored time (text on SQLite): a second either side of the
+    minute decides."""
+    user = User.objects.get(username="org_a")
+    token, raw = token_issue(user=user)
+    assert token_authenticate(raw) == user
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None and timezone.now() - first < timedelta(seconds=5)
+    for seconds_ago, touched in ((58, False), (62, True)):
+        before = timezone.now() - timedelta(seconds=seconds_ago)
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=before)
+        found = token_authenticate(raw)
+        assert found is not None and found.username == "org_a" and found.date_joined == user.date_joined
+        after = ApiToken.objects.get(pk=token.pk).last_used_at
+        assert (after != before) is touched, seconds_ago
 
 
 def test_revoking_without_bearer_is_refused(web):
