@@ -107,8 +107,8 @@ def grants_for(user: Any) -> Grants:
     from gongzhi.areas.models import Area
 
     # Every request that checks anything runs this, so it is one hand-written query: compiling it with the
-    # ORM cost more than running it (1.2-2.8 ms against 0.5). The granted areas come along, so that a page
-    # about "my district" need not read it again.
+    # ORM cost more than running it (docs/decisions.md, "The token and the grants…"). The granted areas come
+    # along, so that a page about "my district" need not read it again.
     sql = (f"SELECT g.{_q('role')}, g.{_q('area_id')}, g.{_q('organization_id')}, g.{_q('department_id')}, "  # noqa: S608
            f"{columns('a', Area, AREA_FIELDS)} FROM {table(Grant)} g "
            f"LEFT JOIN {table(Area)} a ON a.{_q('id')} = g.{_q('area_id')} WHERE g.{_q('user_id')} = %s")

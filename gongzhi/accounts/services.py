@@ -20,6 +20,7 @@ from gongzhi.accounts.models import AREA_ROLES, DEPT_ROLES, ORG_ROLES, ApiToken,
 from gongzhi.accounts.permissions import forget_grants
 from gongzhi.audit.services import audit_record
 from gongzhi.core.errors import RateLimited, ValidationFailed
+from gongzhi.core.rows import columns, table
 
 TOKEN_PREFIX = "gz_"  # noqa: S105 - a marker, not a secret
 
@@ -151,10 +152,10 @@ def token_authenticate(raw: str) -> User | None:
     # than running it), which also says whether the last use is older than a minute. A hash matches one
     # token at most, so no ORDER BY. User.objects.raw converts the user's fields as the ORM does.
     q = connection.ops.quote_name
-    user_columns = ", ".join(f"u.{q(str(f.column))}" for f in User._meta.concrete_fields)
+    user_columns = columns("u", User, [f.attname for f in User._meta.concrete_fields])
     sql = (f"SELECT {user_columns}, t.{q('id')} AS {q('token_id')}, CASE WHEN t.{q('last_used_at')} IS NULL "  # noqa: S608
            f"OR t.{q('last_used_at')} < %s THEN 1 ELSE 0 END AS {q('token_stale')} "
-           f"FROM {q(ApiToken._meta.db_table)} t JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
+           f"FROM {table(ApiToken)} t JOIN {table(User)} u ON u.{q('id')} = t.{q('user_id')} "
            f"WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL")
     stale_before = connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1))
     user = next(iter(User.objects.raw(sql, [stale_before, _hash_token(raw)])), None)
