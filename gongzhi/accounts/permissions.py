@@ -109,8 +109,8 @@ def grants_for(user: Any) -> Grants:
     # Every request that checks anything runs this, so it is one hand-written query: compiling it with the
     # ORM cost more than running it (docs/decisions.md, "The token and the grants…"). The granted areas come
     # along, so that a page about "my district" need not read it again.
-    sql = (f"SELECT g.{_q('role')}, g.{_q('area_id')}, g.{_q('organization_id')}, g.{_q('department_id')}, "  # noqa: S608
-           f"{columns('a', Area, AREA_FIELDS)} FROM {table(Grant)} g "
+    sql = (f"SELECT {columns('g', Grant, GRANT_FIELDS)}, {columns('a', Area, AREA_FIELDS)} "  # noqa: S608
+           f"FROM {table(Grant)} g "
            f"LEFT JOIN {table(Area)} a ON a.{_q('id')} = g.{_q('area_id')} WHERE g.{_q('user_id')} = %s")
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk])
@@ -137,6 +137,7 @@ def forget_grants(user: Any) -> None:
         del user._gongzhi_grants
 
 
+GRANT_FIELDS = ("role", "area_id", "organization_id", "department_id")
 # Every field of Area: the granted areas are whole rows, as the ORM would load them.
 AREA_FIELDS = ("id", "path", "code", "name", "short_name", "level", "parent_id", "depth", "created_at")
 

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,9 @@ def tasks_reap_stale(now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - STALE_AFTER
     reaped = 0
     for result in DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).order_by("started_at"):
-        result.set_failed(WorkerLost(f"任务进程在运行中停止（{timezone.localtime(result.started_at):%Y-%m-%d %H:%M} "
-                                     f"开始，超过 {int(STALE_AFTER.total_seconds()) // 60} 分钟未结束） / the worker running it "
-                                     "stopped before it finished"))
+        result.set_failed(WorkerLost(_("任务进程在运行中停止（%(started)s 开始，超过 %(minutes)s 分钟未结束）") % {
+            "started": timezone.localtime(result.started_at).strftime("%Y-%m-%d %H:%M"),
+            "minutes": int(STALE_AFTER.total_seconds()) // 60}))
         reaped += 1
     if reaped:
         logger.warning("tasks: %s task(s) left running by a stopped worker marked failed", reaped)

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from gongzhi.areas.models import Area, Level
+from gongzhi.core.rows import table
 from gongzhi.insights.facts import FACT_FIELDS, Fact, cell_deltas, chosen_stars, fact_of
 from gongzhi.insights.models import OrderFact, Tally
 from gongzhi.insights.store import (
@@ -153,7 +154,7 @@ class RebuildResult:
 def rebuild() -> RebuildResult:
     """Recompute every fact from the raw orders and ratings, then every counter from the facts."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {connection.ops.quote_name(OrderFact._meta.db_table)}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {table(OrderFact)}")  # noqa: S608
     orders = 0
     for facts in raw_facts():
         orders += bulk_insert(OrderFact, FACT_FIELDS, fact_rows(facts))

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection
 
+from gongzhi.core.rows import table
 from gongzhi.insights.facts import (
     FACT_FIELDS,
     GRAIN_BY_CODE,
@@ -32,10 +33,6 @@ from gongzhi.insights.facts import (
 from gongzhi.insights.models import OrderFact, Tally
 
 CELL_COLUMNS = ("grain", *KEY_FIELDS)
-
-
-def _table(model: Any) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _q(name: str) -> str:
@@ -58,10 +55,10 @@ def apply_deltas(deltas: dict[tuple[Any, ...], dict[str, int]]) -> None:
         grain, month, *dims = key
         params += [grain, _db_date(month), *dims, *(change.get(m, 0) for m in metrics)]
         rows.append("(" + ", ".join(["%s"] * len(columns)) + ")")
-    table = _table(Tally)
-    sql = (f"INSERT INTO {table} ({', '.join(_q(c) for c in columns)}) VALUES {', '.join(rows)} "  # noqa: S608
+    cells = table(Tally)
+    sql = (f"INSERT INTO {cells} ({', '.join(_q(c) for c in columns)}) VALUES {', '.join(rows)} "  # noqa: S608
            f"ON CONFLICT ({', '.join(_q(c) for c in CELL_COLUMNS)}) DO UPDATE SET "
-           + ", ".join(f"{_q(m)} = {table}.{_q(m)} + excluded.{_q(m)}" for m in metrics))
+           + ", ".join(f"{_q(m)} = {cells}.{_q(m)} + excluded.{_q(m)}" for m in metrics))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -131,7 +128,7 @@ def grouped_sql(grain: Grain, *, period: date | None = None) -> tuple[str, list[
         # Queries by organization read only real organizations; the other grains count these orders.
         conditions.append(f"{_q('org_id')} <> 0")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    sql = (f"SELECT {grain.code}, {', '.join(select)} FROM {_table(OrderFact)}{where} "  # noqa: S608
+    sql = (f"SELECT {grain.code}, {', '.join(select)} FROM {table(OrderFact)}{where} "  # noqa: S608
            f"GROUP BY {', '.join(group)}")
     return sql, [*params, *where_params]
 
@@ -143,7 +140,7 @@ def ytd_from_monthly_sql(grain: Grain, month: date) -> tuple[str, list[Any]]:
     columns = ", ".join(_q(c) for c in (*CELL_COLUMNS, *METRIC_NAMES))
     dims = ", ".join(_q(c) for c in CELL_COLUMNS[2:])
     sums = ", ".join(f"SUM({_q(m)})" for m in METRIC_NAMES)
-    sql = (f"INSERT INTO {_table(Tally)} ({columns}) SELECT %s, %s, {dims}, {sums} FROM {_table(Tally)} "  # noqa: S608
+    sql = (f"INSERT INTO {table(Tally)} ({columns}) SELECT %s, %s, {dims}, {sums} FROM {table(Tally)} "  # noqa: S608
            f"WHERE {_q('grain')} = %s AND {_q('month')} >= %s AND {_q('month')} <= %s GROUP BY {dims}")
     return sql, [grain.code, _db_date(month), monthly.code, _db_date(month.replace(month=1)), _db_date(month)]
 
@@ -152,11 +149,11 @@ def rebuild_tally() -> int:
     """Replace every counter by its value recomputed from the facts; returns the number of cells."""
     columns = ", ".join(_q(c) for c in (*CELL_COLUMNS, *METRIC_NAMES))
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table(Tally)}")  # noqa: S608 - table name from the model
+        cursor.execute(f"DELETE FROM {table(Tally)}")  # noqa: S608 - table name from the model
         for grain in GRAINS:
             if grain.period != YTD:
                 select, params = grouped_sql(grain)
-                cursor.execute(f"INSERT INTO {_table(Tally)} ({columns}) {select}", params)
+                cursor.execute(f"INSERT INTO {table(Tally)} ({columns}) {select}", params)
         years = sorted(OrderFact.objects.values_list("year", flat=True).distinct())
         for grain in GRAINS:
             if grain.period == YTD:
@@ -171,19 +168,19 @@ def rebuild_tally() -> int:
 def bulk_insert(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite. Values must be database-ready
     (dates as the backend wants them: use ``db_value``)."""
-    table = model._meta.db_table
+    target = table(model)
     count = 0
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             raw = cursor.cursor
             names = ", ".join(_q(c) for c in columns)
-            with raw.copy(f"COPY {_q(table)} ({names}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
         return count
     marks = ", ".join(["?"] * len(columns))
-    sql = f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in columns)}) VALUES ({marks})"  # noqa: S608
+    sql = f"INSERT INTO {target} ({', '.join(_q(c) for c in columns)}) VALUES ({marks})"  # noqa: S608
     batch: list[Sequence[Any]] = []
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -230,4 +227,4 @@ def analyze(*models_: Any) -> None:
         if not models_:
             cursor.execute(command)
         for model in models_:
-            cursor.execute(f"{command} {_table(model)}")
+            cursor.execute(f"{command} {table(model)}")

@@ -88,3 +88,22 @@ def test_brace_placeholders_survive_translation() -> None:
     message = next(iter(error.errors.values()))[0]
     assert "a.jpg" in message and "9000×9000" in message
     assert not re.search(r"\{\w+\}", message)
+
+
+@pytest.mark.django_db
+def test_a_task_left_by_a_dead_worker_says_so_in_english() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from gongzhi.core import scheduler, services
+
+    row = DBTaskResult.objects.get(pk=scheduler.run_job.enqueue("gongzhi.notify.services.outbox_sweep").id)
+    row.claim("worker-that-died")
+    DBTaskResult.objects.filter(pk=row.pk).update(started_at=timezone.now() - timedelta(hours=1))
+    with translation.override("en"):
+        assert services.tasks_reap_stale() == 1
+    row.refresh_from_db()
+    assert "The worker stopped while running this task" in row.traceback
+    assert "not finished after 30 minutes" in row.traceback
