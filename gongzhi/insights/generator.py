@@ -36,7 +36,7 @@ from gongzhi.areas.models import Area, Level
 from gongzhi.audit.services import audit_record
 from gongzhi.insights.facts import FACT_FIELDS, LOCAL, fact_of
 from gongzhi.insights.models import OrderFact
-from gongzhi.insights.store import bulk_insert, fact_rows
+from gongzhi.insights.store import bulk_insert, fact_rows, foreign_keys_checked_later, validate_foreign_keys
 from gongzhi.orders.models import Category, LedgerEntry, Order, OrderEvent, Rating, ResponsibilityRule
 from gongzhi.orgs.models import Department, Organization, OrgStatus, OrgType
 from gongzhi.workdays.selectors import CalendarYearMissing, add_working_days, china_date
@@ -44,6 +44,7 @@ from gongzhi.workdays.selectors import CalendarYearMissing, add_working_days, ch
 DISTRICT = "330903"
 MARK = "演示数据：批量生成的社会组织"
 BATCH = 20000
+LOADED = (Order, OrderEvent, Rating, LedgerEntry, OrderFact)
 MIN = 60.0
 
 CATEGORY_WEIGHTS = {
@@ -578,7 +579,8 @@ def _surge(w: World, ids: Iterator[int]) -> list[Life]:
 def generate(n: int, *, seed: int = 20261122, now: datetime | None = None, days: int = 730,
              progress: Callable[[int], None] | None = None) -> Summary:
     """Write ``n`` more orders with their whole history: the organizations and people in one transaction, then
-    every ``BATCH`` orders in one (savepoints inside an outer transaction). The counters are not written
+    every ``BATCH`` orders in one (savepoints inside an outer transaction), their foreign keys checked once at
+the end (``store.foreign_keys_checked_later``). The counters are not written
     here: the caller rebuilds them (``store.rebuild_tally``)."""
     rng = random.Random(seed + generated_count())
     now = now or timezone.now()
@@ -612,7 +614,7 @@ def generate(n: int, *, seed: int = 20261122, now: datetime | None = None, days:
                              stars=life.rating["stars"] if life.rating else None))
 
     def flush() -> None:
-        with transaction.atomic():
+        with transaction.atomic(), foreign_keys_checked_later(*LOADED):
             for name, sink in sinks.items():
                 totals[name] += sink.flush()
             bulk_insert(OrderFact, FACT_FIELDS, fact_rows(facts))
@@ -629,6 +631,7 @@ def generate(n: int, *, seed: int = 20261122, now: datetime | None = None, days:
         if len(sinks["orders"].rows) >= BATCH:
             flush()
     flush()
+    validate_foreign_keys(*LOADED)
     with transaction.atomic():
         audit_record(actor=None, action="insights.history.generated",
                      data={"orders": totals["orders"], "events": totals["events"], "ratings": totals["ratings"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -11,7 +11,7 @@ from gongzhi.accounts.models import LoginFailure
 from gongzhi.core.demo import load_demo
 from gongzhi.insights import generator
 from gongzhi.insights.models import HotspotWarning
-from gongzhi.insights.store import analyze
+from gongzhi.insights.store import analyze, bulk_insert, foreign_keys_checked_later, validate_foreign_keys
 from gongzhi.insights.verify import verify
 from gongzhi.orders.models import LedgerEntry, Order, OrderEvent, Rating
 
@@ -39,6 +39,56 @@ def test_demo_orders_generates_a_consistent_history(demo):
     load_demo(extra={"orders": 3000})
     assert generator.generated_count() == 3000
     assert verify().ok
+
+
+def _foreign_keys():
+    tables = [m._meta.db_table for m in generator.LOADED]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+                       "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)", [tables])
+        return sorted(cursor.fetchall())
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's foreign keys (SQLite has no ALTER)")
+def test_the_generator_leaves_every_foreign_key_as_it_was_and_validated(demo):
+    before = _foreign_keys()
+    assert len(before) >= 20 and all(valid for *_k, valid in before)
+    generator.generate(300)
+    assert _foreign_keys() == before
+
+
+EVENT_COLUMNS = ["order_id", "action", "from_state", "to_state", "note", "data", "at"]
+
+
+def _event(order_id):
+    return (order_id, "x", "", "pending", "", "{}", timezone.now())
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's foreign keys (SQLite has no ALTER)")
+def test_a_row_loaded_unchecked_that_points_nowhere_fails_the_validation(demo):
+    generator.generate(5)
+    order = Order.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with foreign_keys_checked_later(OrderEvent):
+            bulk_insert(OrderEvent, EVENT_COLUMNS, [_event(order.pk), _event(order.pk + 10**9)])
+        validate_foreign_keys(OrderEvent)
+    assert all(valid for *_k, valid in _foreign_keys())
+
+
+def test_a_load_with_its_keys_checked_later_is_whole_after_validation(demo):
+    generator.generate(5)
+    order = Order.objects.first()
+    with transaction.atomic():
+        with foreign_keys_checked_later(OrderEvent):
+            bulk_insert(OrderEvent, EVENT_COLUMNS, [_event(order.pk)])
+        checked = validate_foreign_keys(OrderEvent)
+    # PostgreSQL checked the event's four keys in one go; SQLite checked them row by row, as always.
+    assert checked == (4 if connection.vendor == "postgresql" else 0)
+    assert OrderEvent.objects.filter(order=order, action="x").count() == 1
+    if connection.vendor == "postgresql":
+        assert all(valid for *_k, valid in _foreign_keys())
 
 
 @pytest.mark.django_db(transaction=True)
