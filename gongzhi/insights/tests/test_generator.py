@@ -77,6 +77,19 @@ def test_a_row_loaded_unchecked_that_points_nowhere_fails_the_validation(demo):
     assert all(valid for *_k, valid in _foreign_keys())
 
 
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's foreign keys (SQLite has no ALTER)")
+def test_a_run_cut_off_before_the_validation_is_validated_by_the_next(demo):
+    load_demo(extra={"orders": 5})
+    order = Order.objects.first()
+    with foreign_keys_checked_later(OrderEvent):  # the last batch committed, then the run was killed
+        bulk_insert(OrderEvent, EVENT_COLUMNS, [_event(order.pk)])
+    assert sum(not valid for *_k, valid in _foreign_keys()) == 4
+    load_demo(extra={"orders": 5})  # nothing missing, so nothing generated
+    assert generator.generated_count() == 5
+    assert all(valid for *_k, valid in _foreign_keys())
+
+
 def test_a_load_with_its_keys_checked_later_is_whole_after_validation(demo):
     generator.generate(5)
     order = Order.objects.first()
