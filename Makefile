@@ -36,7 +36,7 @@ run: $(STAMP) var/secret_key
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check gongzhi/*/services.py gongzhi/*/selectors.py >/dev/null || true
+	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
 	GONGZHI_TESTING=1 $(VENV)/bin/mypy $(wildcard gongzhi/*/services.py gongzhi/*/selectors.py gongzhi/*/permissions.py gongzhi/*/rules.py gongzhi/*/models.py)
@@ -44,6 +44,7 @@ typecheck: $(STAMP)
 # The whole suite: checks, then pytest on SQLite, then on PostgreSQL when DATABASE_URL is set.
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	GONGZHI_TESTING=1 $(PY) manage.py check --fail-level WARNING
 	GONGZHI_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory typecheck

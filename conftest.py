@@ -86,8 +86,9 @@ class ApiClient:
     def post(self, path: str, json: Any = None, *, data: Any = None, headers: dict[str, str] | None = None) -> Any:
         if data is not None:
             return self.client.post(self._url(path), data, headers=headers or {})
-        return self.client.post(self._url(path), json if json is not None else {}, content_type="application/json",
-                                headers=headers or {})
+        return self.client.post(
+            self._url(path), json if json is not None else {}, content_type="application/json", headers=headers or {}
+        )
 
     def delete(self, path: str) -> Any:
         return self.client.delete(self._url(path))
@@ -144,9 +145,16 @@ def browser() -> Iterator[Any]:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
         )
         yield b
         b.close()

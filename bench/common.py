@@ -44,19 +44,26 @@ def server_env(db: str, *, sink_port: int | None = None, extra: dict[str, str] |
     """The environment of the product under test: production settings (no DEBUG) on the bench database."""
     WORK.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
-    env.update({
-        "DATABASE_URL": db_url(db),
-        "DJANGO_SETTINGS_MODULE": "gongzhi.settings",
-        "GONGZHI_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-        "GONGZHI_SECURE_COOKIES": "0",
-        "GONGZHI_MEDIA_ROOT": str(WORK / "media" / db),
-        "GONGZHI_STATIC_ROOT": str(WORK / "static"),
-        "GONGZHI_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "DATABASE_URL": db_url(db),
+            "DJANGO_SETTINGS_MODULE": "gongzhi.settings",
+            "GONGZHI_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+            "GONGZHI_SECURE_COOKIES": "0",
+            "GONGZHI_MEDIA_ROOT": str(WORK / "media" / db),
+            "GONGZHI_STATIC_ROOT": str(WORK / "static"),
+            "GONGZHI_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     if sink_port:
-        env.update({"GONGZHI_EMAIL_HOST": HOST, "GONGZHI_EMAIL_PORT": str(sink_port),
-                    "GONGZHI_FROM_EMAIL": "gongzhi@bench.invalid"})
+        env.update(
+            {
+                "GONGZHI_EMAIL_HOST": HOST,
+                "GONGZHI_EMAIL_PORT": str(sink_port),
+                "GONGZHI_FROM_EMAIL": "gongzhi@bench.invalid",
+            }
+        )
     env.update(extra or {})
     return env
 
@@ -86,7 +93,7 @@ def psql(sql: str, db: str = "postgres") -> str:
 def recreate_db(name: str) -> None:
     assert name.startswith("gongzhi_bench"), name  # the harness only ever drops its own databases
     psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\'')
+    psql(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'")
 
 
 def db_exists(name: str) -> bool:
@@ -96,14 +103,17 @@ def db_exists(name: str) -> bool:
 def prepare_db(name: str, env: dict[str, str], log: Path, sink_port: int | None = None) -> dict[str, float]:
     """A fresh database with the schema, the demo and the bench users; returns seconds per step."""
     recreate_db(name)
-    timings = {"migrate": sh([GONGZHI, "migrate", "--no-input", "-v", "0"], env, log=log),
-               "demo": sh([GONGZHI, "demo", "--quiet-accounts"], env, log=log)}
+    timings = {
+        "migrate": sh([GONGZHI, "migrate", "--no-input", "-v", "0"], env, log=log),
+        "demo": sh([GONGZHI, "demo", "--quiet-accounts"], env, log=log),
+    }
     sh([GONGZHI, "collectstatic", "--no-input", "-v", "0"], env, log=log)
     timings["bench users"] = django(["setup", *(["--sink-port", str(sink_port)] if sink_port else [])], env, log=log)
     return timings
 
 
 # ---- the server's processes -----------------------------------------------------------------------
+
 
 def free_port() -> int:
     import socket
@@ -174,12 +184,14 @@ class Processes:
         return [p for p in (self.master, *self.web, self.task_worker, self.clock) if p]
 
     def memory(self) -> dict[str, Any]:
-        return {"web_rss_mb": [round(rss_mb(p), 1) for p in self.web],
-                "web_peak_mb": [round(rss_mb(p, "VmHWM"), 1) for p in self.web],
-                "master_rss_mb": round(rss_mb(self.master), 1) if self.master else None,
-                "task_worker_rss_mb": round(rss_mb(self.task_worker), 1) if self.task_worker else None,
-                "task_worker_peak_mb": round(rss_mb(self.task_worker, "VmHWM"), 1) if self.task_worker else None,
-                "clock_rss_mb": round(rss_mb(self.clock), 1) if self.clock else None}
+        return {
+            "web_rss_mb": [round(rss_mb(p), 1) for p in self.web],
+            "web_peak_mb": [round(rss_mb(p, "VmHWM"), 1) for p in self.web],
+            "master_rss_mb": round(rss_mb(self.master), 1) if self.master else None,
+            "task_worker_rss_mb": round(rss_mb(self.task_worker), 1) if self.task_worker else None,
+            "task_worker_peak_mb": round(rss_mb(self.task_worker, "VmHWM"), 1) if self.task_worker else None,
+            "clock_rss_mb": round(rss_mb(self.clock), 1) if self.clock else None,
+        }
 
     def cpu(self) -> float:
         return sum(cpu_seconds(p) for p in self.all())
@@ -225,8 +237,9 @@ class Server:
 
     def start(self) -> Processes:
         out = open(self.log, "ab")  # noqa: SIM115 - kept open for the server's lifetime
-        self.proc = subprocess.Popen([GONGZHI, "run", "--port", str(self.port)], env=self.env, stdout=out,
-                                     stderr=subprocess.STDOUT, cwd=ROOT)
+        self.proc = subprocess.Popen(
+            [GONGZHI, "run", "--port", str(self.port)], env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
+        )
         wait_http(self.port)
         for _ in range(50):
             procs = self.processes()
@@ -251,6 +264,7 @@ class Server:
 
 # ---- HTTP -----------------------------------------------------------------------------------------
 
+
 class Http:
     """One keep-alive connection, as a mobile app or an integration holds it; reconnects after errors."""
 
@@ -258,8 +272,13 @@ class Http:
         self.port, self.token, self.timeout = port, token, timeout
         self.conn: http.client.HTTPConnection | None = None
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-                ) -> tuple[int, bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes]:
         h = {"Host": f"{HOST}:{self.port}", **(headers or {})}
         if self.token:
             h["Authorization"] = f"Bearer {self.token}"
@@ -284,8 +303,13 @@ class Http:
                 raise
         raise AssertionError("unreachable")
 
-    def json(self, method: str, path: str, payload: Any = None, headers: dict[str, str] | None = None,
-             ) -> tuple[int, Any]:
+    def json(
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         body = json.dumps(payload).encode() if payload is not None else None
         status, data = self.request(method, path, body, {"Content-Type": "application/json", **(headers or {})})
         try:
@@ -323,13 +347,18 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]) 
     for name, value in fields.items():
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, (filename, content, ctype) in files.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                     f"Content-Type: {ctype}\r\n\r\n".encode() + content + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {ctype}\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 # ---- statistics -----------------------------------------------------------------------------------
+
 
 def percentile(values: list[float], q: float) -> float:
     if not values:
@@ -341,17 +370,33 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary_ms(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50": round(percentile(values, 0.5) * 1000, 1),
-            "p95": round(percentile(values, 0.95) * 1000, 1), "p99": round(percentile(values, 0.99) * 1000, 1)}
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 0.5) * 1000, 1),
+        "p95": round(percentile(values, 0.95) * 1000, 1),
+        "p99": round(percentile(values, 0.99) * 1000, 1),
+    }
 
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "?")
-    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")))
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kb / 1024 / 1024, 1),
-            "postgres": psql("SHOW server_version").strip(), "python": sys.version.split()[0]}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    mem_kb = int(
+        next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "postgres": psql("SHOW server_version").strip(),
+        "python": sys.version.split()[0],
+    }
 
 
 def table(rows: list[list[Any]], header: list[str]) -> str:

@@ -41,6 +41,7 @@ DEMO_PAIR = pairs(1)[0]
 
 # ---- setup ----------------------------------------------------------------------------------------
 
+
 def setup(sink_port: int | None) -> None:
     """One small organization per client (org_a for client 0), so a notification to "the organization's
     members" reaches one person, as in a community group; residents spread over the three grids."""
@@ -60,23 +61,38 @@ def setup(sink_port: int | None) -> None:
                 org = User.objects.get(username=member).grants.exclude(organization=None).first().organization
             else:
                 org, created = Organization.objects.get_or_create(
-                    name=f"压测志愿服务队{i:02d}", defaults={"org_type": OrgType.COMMUNITY_GROUP,
-                                                         "home_area": grids[GRIDS[0]].parent})
+                    name=f"压测志愿服务队{i:02d}",
+                    defaults={"org_type": OrgType.COMMUNITY_GROUP, "home_area": grids[GRIDS[0]].parent},
+                )
                 if created:
                     org.areas_served.set([street])
-            for username, role, scope in ((res, Role.RESIDENT, {"area": grids[GRIDS[i % len(GRIDS)]]}),
-                                          (member, Role.ORG_MEMBER, {"organization": org})):
+            for username, role, scope in (
+                (res, Role.RESIDENT, {"area": grids[GRIDS[i % len(GRIDS)]]}),
+                (member, Role.ORG_MEMBER, {"organization": org}),
+            ):
                 user = User.objects.filter(username=username).first()
                 if user is None:
-                    user = user_create(actor=None, username=username, password=None, display_name=f"压测{username[-5:]}",
-                                       phone=f"1390580{i:04d}", check_password=False)
+                    user = user_create(
+                        actor=None,
+                        username=username,
+                        password=None,
+                        display_name=f"压测{username[-5:]}",
+                        phone=f"1390580{i:04d}",
+                        check_password=False,
+                    )
                     User.objects.filter(pk=user.pk).update(password=hashed.password)
                     grant_add(actor=None, user=user, role=role, **scope)
                 User.objects.filter(pk=user.pk).update(email=f"{username}@bench.invalid")
     if sink_port:
         WebhookEndpoint.objects.update_or_create(
-            name="bench sink", defaults={"url": f"http://127.0.0.1:{sink_port + 1}/hook", "secret": "bench-secret",
-                                         "kinds": ["orders."], "active": True})
+            name="bench sink",
+            defaults={
+                "url": f"http://127.0.0.1:{sink_port + 1}/hook",
+                "secret": "bench-secret",
+                "kinds": ["orders."],
+                "active": True,
+            },
+        )
 
 
 def session(username: str) -> None:
@@ -146,13 +162,22 @@ def _one_cycle(client: Any, res: dict[str, str], org: dict[str, str]) -> dict[st
         return response.json()
 
     as_json = {"content_type": "application/json"}
-    body = {"category": "elderly_care", "title": "压测：上门打扫卫生", "description": "每周两次上门打扫卫生。",
-            "community": COMMUNITY, "grid": GRIDS[0]}
+    body = {
+        "category": "elderly_care",
+        "title": "压测：上门打扫卫生",
+        "description": "每周两次上门打扫卫生。",
+        "community": COMMUNITY,
+        "grid": GRIDS[0],
+    }
     oid = step("create", res, "/api/v1/orders", json.dumps(body), **as_json)["id"]
     step("claim", org, f"/api/v1/orders/{oid}/claim", "{}", **as_json)
     photo = SimpleUploadedFile("p.jpg", small_jpeg(), "image/jpeg")
-    step("complete", org, f"/api/v1/orders/{oid}/complete",
-         {"description": "已上门完成打扫，居民满意。", "people_served": "1", "photos": photo})
+    step(
+        "complete",
+        org,
+        f"/api/v1/orders/{oid}/complete",
+        {"description": "已上门完成打扫，居民满意。", "people_served": "1", "photos": photo},
+    )
     step("rate", res, f"/api/v1/orders/{oid}/rate", json.dumps({"stars": 5, "comment": "谢谢"}), **as_json)
     return {"steps": steps, "order": oid}
 
@@ -208,6 +233,7 @@ def summarise(queries: list[dict[str, Any]], added: dict[str, int]) -> dict[str,
 
 
 # ---- soak checks ----------------------------------------------------------------------------------
+
 
 def verify(logs: list[Path], receipts: Path, out: Path) -> None:
     """Compare what the clients logged with what the database holds; print and save the findings."""
@@ -288,15 +314,24 @@ def verify(logs: list[Path], receipts: Path, out: Path) -> None:
     repeated = {d: n for d, n in got.items() if n > 1 and d in ids}
     if repeated:
         # The platform promises at-least-once with a delivery id to dedupe on; the issue asks for exactly once.
-        problems.append(f"{len(repeated)} messages reached the sink more than once (same delivery id, so a "
-                        f"receiver can drop the copy): {sorted(repeated)[:10]}")
+        problems.append(
+            f"{len(repeated)} messages reached the sink more than once (same delivery id, so a "
+            f"receiver can drop the copy): {sorted(repeated)[:10]}"
+        )
     report = {
-        "orders_in_db": len(orders), "orders_seen_by_clients": len(client_orders),
-        "orders_not_seen_by_clients": len(unseen), "states": dict(Counter(o.state for o in orders.values())),
-        "outbox_by_status": dict(by_status), "outbox_messages": len(ids), "deliveries_received": sum(got.values()),
-        "distinct_deliveries": len([d for d in got if d in ids]), "repeated_deliveries": len(repeated),
-        "repeated_delivery_ids": sorted(repeated)[:20], "unknown_delivery_ids": foreign[:20],
-        "problems": problems[:50], "problem_count": len(problems),
+        "orders_in_db": len(orders),
+        "orders_seen_by_clients": len(client_orders),
+        "orders_not_seen_by_clients": len(unseen),
+        "states": dict(Counter(o.state for o in orders.values())),
+        "outbox_by_status": dict(by_status),
+        "outbox_messages": len(ids),
+        "deliveries_received": sum(got.values()),
+        "distinct_deliveries": len([d for d in got if d in ids]),
+        "repeated_deliveries": len(repeated),
+        "repeated_delivery_ids": sorted(repeated)[:20],
+        "unknown_delivery_ids": foreign[:20],
+        "problems": problems[:50],
+        "problem_count": len(problems),
     }
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(json.dumps(report, ensure_ascii=False, indent=1))

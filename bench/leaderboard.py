@@ -64,10 +64,17 @@ def _summary(samples: list[float]) -> dict[str, float]:
 def _machine() -> dict[str, str]:
     from django.db import connection
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "?")
-    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), "0")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    mem = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
         version = cursor.fetchone()[0]
@@ -76,8 +83,13 @@ def _machine() -> dict[str, str]:
             # visibility map and the statistics of the tables it loads.
             cursor.execute("SHOW autovacuum")
             version = f"{version[:60]}, autovacuum {cursor.fetchone()[0]}"
-    return {"cores": str(os.cpu_count()), "cpu": cpu, "memory": f"{int(mem) / 1024 / 1024:.1f} GiB",
-            "load": " ".join(f"{x:.1f}" for x in os.getloadavg()), "database": f"{connection.vendor} {version}"}
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{int(mem) / 1024 / 1024:.1f} GiB",
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "database": f"{connection.vendor} {version}",
+    }
 
 
 def _prepare(orders: int) -> float:
@@ -107,18 +119,26 @@ def _plain(period_start: Any, period_end: Any) -> dict[str, Callable[[], Any]]:
         return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name"))
 
     def accepted() -> list[Any]:
-        rows = list(Order.objects.filter(created_at__gte=period_start, created_at__lt=period_end, org__isnull=False,
-                                         state__in=TAKEN)
-                    .values("org").annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE)))
-                    .order_by("-n", "-done", "org")[:20])
+        rows = list(
+            Order.objects.filter(
+                created_at__gte=period_start, created_at__lt=period_end, org__isnull=False, state__in=TAKEN
+            )
+            .values("org")
+            .annotate(n=Count("id"), done=Count("id", filter=Q(state__in=DONE)))
+            .order_by("-n", "-done", "org")[:20]
+        )
         names([r["org"] for r in rows])
         return rows
 
     def praise() -> list[Any]:
-        rows = list(Rating.objects.filter(order__created_at__gte=period_start, order__created_at__lt=period_end,
-                                          org__isnull=False)
-                    .values("org").annotate(n=Count("id"), s=Sum("stars"))
-                    .order_by("org"))
+        rows = list(
+            Rating.objects.filter(
+                order__created_at__gte=period_start, order__created_at__lt=period_end, org__isnull=False
+            )
+            .values("org")
+            .annotate(n=Count("id"), s=Sum("stars"))
+            .order_by("org")
+        )
         rows.sort(key=lambda r: -(40 + r["s"]) / (10 + r["n"]))
         names([r["org"] for r in rows[:20]])
         return rows[:20]
@@ -143,8 +163,10 @@ def _write_cost(n: int) -> dict[str, dict[str, float]]:
     picks = {}
     for label, month in (("posted in January", 1), ("posted in December", 12)):
         year = date.today().year - (1 if month == 12 else 0)
-        fact = OrderFact.objects.filter(month=date(year, month, 1), state="accepted", org_id__gt=0).first() or \
-            OrderFact.objects.filter(month=date(year, month, 1), org_id__gt=0).first()
+        fact = (
+            OrderFact.objects.filter(month=date(year, month, 1), state="accepted", org_id__gt=0).first()
+            or OrderFact.objects.filter(month=date(year, month, 1), org_id__gt=0).first()
+        )
         if fact is None:
             continue
         old = fact_from_row(fact)
@@ -159,8 +181,10 @@ def _write_cost(n: int) -> dict[str, dict[str, float]]:
                 apply_deltas(deltas)
                 samples[label].append((time.perf_counter() - t) * 1000)
                 transaction.set_rollback(True)
-    return {f"counter upsert of a transition, order {label} ({rows[label]} cells)": _summary(s)
-            for label, s in samples.items()}
+    return {
+        f"counter upsert of a transition, order {label} ({rows[label]} cells)": _summary(s)
+        for label, s in samples.items()
+    }
 
 
 def main() -> None:
@@ -197,10 +221,11 @@ def main() -> None:
     # and the worst 12 months for the cells: six months of each of two past years (e.g. 2025-07:2026-06),
     # which no yearly cell shortens.
     worst_end = date(today.year, 6, 1) if today.month > 6 else date(today.year - 1, 6, 1)
-    periods = {str(today.year): (date(today.year, 1, 1), date(today.year + 1, 1, 1)),
-               code(months_back(12), months_back(1)): (months_back(12), months_back(0)),
-               code(date(worst_end.year - 1, 7, 1), worst_end): (date(worst_end.year - 1, 7, 1),
-                                                                 date(worst_end.year, 7, 1))}
+    periods = {
+        str(today.year): (date(today.year, 1, 1), date(today.year + 1, 1, 1)),
+        code(months_back(12), months_back(1)): (months_back(12), months_back(0)),
+        code(date(worst_end.year - 1, 7, 1), worst_end): (date(worst_end.year - 1, 7, 1), date(worst_end.year, 7, 1)),
+    }
 
     def client(username: str) -> Client:
         token = token_issue(user=User.objects.get(username=username))[1]
@@ -225,12 +250,14 @@ def main() -> None:
         plain = _plain(start, end)
         calls[f"{period} plain accepted (GROUP BY orders)"] = plain["accepted"]
         calls[f"{period} plain praise (GROUP BY ratings)"] = plain["praise"]
-        for name, c, path in (("API accepted leaderboard", mzj, "leaderboards/accepted"),
-                              ("API praise leaderboard", mzj, "leaderboards/praise"),
-                              ("API category leaderboard", mzj, "leaderboards/categories"),
-                              ("API dashboard (district, mzj)", mzj, "dashboard"),
-                              ("API dashboard (street, street_dg)", street, "dashboard"),
-                              ("API dashboard (community, community_xp)", community, "dashboard")):
+        for name, c, path in (
+            ("API accepted leaderboard", mzj, "leaderboards/accepted"),
+            ("API praise leaderboard", mzj, "leaderboards/praise"),
+            ("API category leaderboard", mzj, "leaderboards/categories"),
+            ("API dashboard (district, mzj)", mzj, "dashboard"),
+            ("API dashboard (street, street_dg)", street, "dashboard"),
+            ("API dashboard (community, community_xp)", community, "dashboard"),
+        ):
             calls[f"{period} {name}"] = get(c, f"/api/v1/insights/{path}", period)
     # The plain GROUP BYs take 0.1-2 s each: a tenth as many rounds of them, in the same run.
     plain_calls = {k: v for k, v in calls.items() if " plain " in k}
@@ -243,13 +270,16 @@ def main() -> None:
     from gongzhi.orgs.models import Organization
 
     facts = _machine()
-    print(f"\norders: {Order.objects.count()}  organizations: {Organization.objects.count()}  "
-          f"counter cells: {Tally.objects.count()}  requests: {a.requests} each after 3 warm-ups, taking turns "
-          f"(plain GROUP BY: {max(5, a.requests // 10)} each)")
+    print(
+        f"\norders: {Order.objects.count()}  organizations: {Organization.objects.count()}  "
+        f"counter cells: {Tally.objects.count()}  requests: {a.requests} each after 3 warm-ups, taking turns "
+        f"(plain GROUP BY: {max(5, a.requests // 10)} each)"
+    )
     if generated_s:
         print(f"generation (gongzhi demo --orders {a.orders}): {generated_s:.0f} s")
-    print(f"machine: {facts['cores']} cores, {facts['cpu']}, {facts['memory']}, load {facts['load']}; "
-          f"{facts['database']}")
+    print(
+        f"machine: {facts['cores']} cores, {facts['cpu']}, {facts['memory']}, load {facts['load']}; {facts['database']}"
+    )
     print(f"{'':56} {'median ms':>10} {'p95 ms':>10}")
     for name, r in results.items():
         print(f"{name:56} {r['median']:10.2f} {r['p95']:10.2f}")
@@ -260,12 +290,18 @@ def main() -> None:
             print(f"speed-up {period} {kind}: {base / api:.1f}× (plain {base:.1f} ms → API {api:.1f} ms, median)")
     # The issue's goals: ≤ 20 ms (median) at 1,000,000 orders; under 50 ms at 10,000,000 (PostgreSQL).
     goal = a.goal_ms or (20.0 if a.orders <= 2_000_000 else 50.0)
-    for label, keys in (("this year and the last 12 months", [k for k in results if " API " in k
-                                                              and not k.startswith(list(periods)[2])]),
-                        ("every period, the worst 12 months included", [k for k in results if " API " in k])):
+    for label, keys in (
+        (
+            "this year and the last 12 months",
+            [k for k in results if " API " in k and not k.startswith(list(periods)[2])],
+        ),
+        ("every period, the worst 12 months included", [k for k in results if " API " in k]),
+    ):
         worst = max(results[k]["median"] for k in keys)
-        print(f"goal ≤ {goal:g} ms median, {label}: {'met' if worst <= goal else 'NOT met'} "
-              f"(slowest API median {worst:.1f} ms)")
+        print(
+            f"goal ≤ {goal:g} ms median, {label}: {'met' if worst <= goal else 'NOT met'} "
+            f"(slowest API median {worst:.1f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -64,12 +64,14 @@ class LifeCycleClient:
         self.result = ClientResult(spec.index)
         self.photo, self.photo_type = multipart(
             {"description": "已上门完成打扫，居民表示满意。", "people_served": "1"},
-            {"photos": (f"p{spec.index}.jpg", small_jpeg(spec.index), "image/jpeg")})
+            {"photos": (f"p{spec.index}.jpg", small_jpeg(spec.index), "image/jpeg")},
+        )
         self.log = open(spec.log, "a", buffering=1) if spec.log else None  # noqa: SIM115
         self.grid = GRIDS[spec.index % len(GRIDS)]
 
-    def send(self, step: str, http: Http, path: str, body: bytes, ctype: str, order: int | None,
-             title: str = "") -> Any:
+    def send(
+        self, step: str, http: Http, path: str, body: bytes, ctype: str, order: int | None, title: str = ""
+    ) -> Any:
         key = uuid.uuid4().hex
         deadline = time.monotonic() + self.spec.retry_seconds
         pause = 0.2
@@ -99,8 +101,16 @@ class LifeCycleClient:
     def cycle(self, n: int) -> None:
         title = f"压测 c{self.spec.index} n{n} {uuid.uuid4().hex[:10]}"
         category = self.spec.categories[(self.spec.index + n) % len(self.spec.categories)]
-        body = json.dumps({"category": category, "title": title, "description": "每周两次上门打扫卫生，谢谢。",
-                           "community": COMMUNITY, "grid": self.grid}, ensure_ascii=False).encode()
+        body = json.dumps(
+            {
+                "category": category,
+                "title": title,
+                "description": "每周两次上门打扫卫生，谢谢。",
+                "community": COMMUNITY,
+                "grid": self.grid,
+            },
+            ensure_ascii=False,
+        ).encode()
         created = self.send("create", self.res, "/api/v1/orders", body, "application/json", None, title)
         oid = created["id"]
         self.send("claim", self.org, f"/api/v1/orders/{oid}/claim", b"{}", "application/json", oid)
@@ -159,8 +169,13 @@ def run_clients(target: Any, specs: list[Any], settle: float = 1.0) -> tuple[lis
     return sorted(results, key=lambda r: r.index), max(r.wall for r in results)
 
 
-def lifecycles(port: int, tokens: list[tuple[str, str]], clients: int, seconds: float, **kw: Any,
-               ) -> tuple[list[ClientResult], float]:
+def lifecycles(
+    port: int,
+    tokens: list[tuple[str, str]],
+    clients: int,
+    seconds: float,
+    **kw: Any,
+) -> tuple[list[ClientResult], float]:
     """``clients`` processes running life cycles for ``seconds``; ``kw`` as in :class:`ClientSpec`."""
     specs = [ClientSpec(i, port, tokens[i][0], tokens[i][1], seconds, **kw) for i in range(clients)]
     return run_clients(client_main, specs)
@@ -173,11 +188,17 @@ def merge(results: list[ClientResult]) -> dict[str, Any]:
         for s in STEPS:
             lat[s] += r.latencies[s]
         errors.update(r.errors)
-    return {"cycles": sum(r.cycles for r in results), "latencies": lat, "errors": dict(errors),
-            "retries": sum(r.retries for r in results), "cpu": sum(r.cpu for r in results)}
+    return {
+        "cycles": sum(r.cycles for r in results),
+        "latencies": lat,
+        "errors": dict(errors),
+        "retries": sum(r.retries for r in results),
+        "cpu": sum(r.cpu for r in results),
+    }
 
 
 # ---- reads ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class ReadSpec:
@@ -209,8 +230,17 @@ def _read_main(spec: ReadSpec, start_at: float, queue: Any) -> None:
         elif status:
             errors[str(status)] += 1
     http.close()
-    queue.put(_Res({"index": spec.index, "latencies": lat, "errors": dict(errors), "cpu": _cpu() - cpu0,
-                    "wall": time.monotonic() - t0}))
+    queue.put(
+        _Res(
+            {
+                "index": spec.index,
+                "latencies": lat,
+                "errors": dict(errors),
+                "cpu": _cpu() - cpu0,
+                "wall": time.monotonic() - t0,
+            }
+        )
+    )
 
 
 class _Res:
@@ -220,8 +250,15 @@ class _Res:
         self.__dict__.update(d)
 
 
-def reads(port: int, path: str, clients: int, seconds: float, *, token: str = "", cookie: str = "",
-          ) -> dict[str, Any]:
+def reads(
+    port: int,
+    path: str,
+    clients: int,
+    seconds: float,
+    *,
+    token: str = "",
+    cookie: str = "",
+) -> dict[str, Any]:
     specs = [ReadSpec(i, port, path, seconds, token, cookie) for i in range(clients)]
     raw, wall = run_clients(_read_main, specs)
     lat = [x for r in raw for x in r.latencies]
@@ -229,4 +266,3 @@ def reads(port: int, path: str, clients: int, seconds: float, *, token: str = ""
     for r in raw:
         errors.update(r.errors)
     return {"latencies": lat, "errors": dict(errors), "wall": wall, "cpu": sum(r.cpu for r in raw)}
-

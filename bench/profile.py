@@ -55,12 +55,27 @@ def cycle(client: Client, res: dict[str, str], org: dict[str, str], jpeg: bytes,
             raise RuntimeError(f"{step}: {response.status_code} {response.content[:200]!r}")
         return response.json()
 
-    body = json.dumps({"category": "elderly_care", "title": "压测：剖析", "description": "每周两次上门打扫卫生。",
-                       "community": COMMUNITY, "grid": GRIDS[0]})
+    body = json.dumps(
+        {
+            "category": "elderly_care",
+            "title": "压测：剖析",
+            "description": "每周两次上门打扫卫生。",
+            "community": COMMUNITY,
+            "grid": GRIDS[0],
+        }
+    )
     oid = post("create", res, "/api/v1/orders", body, content_type="application/json")["id"]
     post("claim", org, f"/api/v1/orders/{oid}/claim", "{}", content_type="application/json")
-    post("complete", org, f"/api/v1/orders/{oid}/complete", {"description": "已上门完成打扫，居民满意。",
-         "people_served": "1", "photos": SimpleUploadedFile("p.jpg", jpeg, "image/jpeg")})
+    post(
+        "complete",
+        org,
+        f"/api/v1/orders/{oid}/complete",
+        {
+            "description": "已上门完成打扫，居民满意。",
+            "people_served": "1",
+            "photos": SimpleUploadedFile("p.jpg", jpeg, "image/jpeg"),
+        },
+    )
     post("rate", res, f"/api/v1/orders/{oid}/rate", json.dumps({"stars": 5}), content_type="application/json")
 
 
@@ -97,8 +112,10 @@ def main(argv: list[str]) -> None:
         cycle(client, *headers, jpeg, cpu)
     wall = time.perf_counter() - wall
     total = sum(cpu.values()) / a.cycles
-    print(f"CPU per life cycle in the web process: {total * 1000:.1f} ms "
-          f"({', '.join(f'{k} {v / a.cycles * 1000:.1f}' for k, v in cpu.items())} ms); wall {wall / a.cycles * 1000:.0f} ms")
+    print(
+        f"CPU per life cycle in the web process: {total * 1000:.1f} ms "
+        f"({', '.join(f'{k} {v / a.cycles * 1000:.1f}' for k, v in cpu.items())} ms); wall {wall / a.cycles * 1000:.0f} ms"
+    )
     print(f"=> at most {1 / total:.1f} life cycles/s per core if the web process had a core to itself")
     prof = cProfile.Profile(time.process_time)
     prof.enable()
@@ -108,7 +125,9 @@ def main(argv: list[str]) -> None:
     stats = pstats.Stats(prof)
     whole = attribute(stats)
     base = whole.pop("middleware and request handling (whole request)") or 1.0
-    print(f"under cProfile (CPU clock; the profiler inflates small calls): {base / a.cycles * 1000:.1f} ms per life cycle")
+    print(
+        f"under cProfile (CPU clock; the profiler inflates small calls): {base / a.cycles * 1000:.1f} ms per life cycle"
+    )
     for label, t in sorted(whole.items(), key=lambda kv: -kv[1]):
         print(f"  {t / base:6.1%}  {label}")
     print("  (parts overlap: the ORM and driver lines run inside the others)")

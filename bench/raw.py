@@ -28,9 +28,21 @@ import psycopg
 SHARDS = 16
 
 # The tables a life cycle writes, copied into the raw schema.
-TABLES = ["orders_order", "orders_orderevent", "audit_auditchainhead", "audit_auditentry", "notify_notification",
-          "notify_outboxmessage", "orders_orderphoto", "orders_ledgerentry", "orders_rating",
-          "core_idempotencyrecord", "django_tasks_database_dbtaskresult", "insights_tally", "insights_orderfact"]
+TABLES = [
+    "orders_order",
+    "orders_orderevent",
+    "audit_auditchainhead",
+    "audit_auditentry",
+    "notify_notification",
+    "notify_outboxmessage",
+    "orders_orderphoto",
+    "orders_ledgerentry",
+    "orders_rating",
+    "core_idempotencyrecord",
+    "django_tasks_database_dbtaskresult",
+    "insights_tally",
+    "insights_orderfact",
+]
 
 
 def prepare(dsn: str) -> None:
@@ -42,8 +54,11 @@ def prepare(dsn: str) -> None:
         for t in tables:
             conn.execute(f"CREATE TABLE raw.{t} (LIKE public.{t} INCLUDING ALL)")
         for t in tables:
-            fks = conn.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                               "WHERE conrelid = %s::regclass AND contype = 'f'", [f"public.{t}"]).fetchall()
+            fks = conn.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [f"public.{t}"],
+            ).fetchall()
             for name, definition in fks:
                 target = definition.split("REFERENCES ", 1)[1].split("(", 1)[0].strip()
                 schema = "raw" if target in TABLES else "public"
@@ -71,25 +86,51 @@ class Actors:
 def actors(dsn: str, pairs: list[tuple[str, str]], grids: list[str], community: str) -> list[Actors]:
     with psycopg.connect(dsn) as conn:
         ids = dict(conn.execute("SELECT username, id FROM accounts_user").fetchall())
-        org_of = dict(conn.execute("SELECT user_id, organization_id FROM accounts_grant "
-                                   "WHERE organization_id IS NOT NULL").fetchall())
-        areas = dict(conn.execute("SELECT code, id FROM areas_area WHERE code = ANY(%s)",
-                                  [[*grids, community]]).fetchall())
-        categories = [r[0] for r in conn.execute(
-            "SELECT id FROM orders_category WHERE code = ANY(%s) ORDER BY code", [leaf_categories(dsn)]).fetchall()]
-        street, district = conn.execute("SELECT s.id, s.parent_id FROM areas_area c JOIN areas_area s ON "
-                                        "s.id = c.parent_id WHERE c.code = %s", [community]).fetchone()
+        org_of = dict(
+            conn.execute(
+                "SELECT user_id, organization_id FROM accounts_grant WHERE organization_id IS NOT NULL"
+            ).fetchall()
+        )
+        areas = dict(
+            conn.execute("SELECT code, id FROM areas_area WHERE code = ANY(%s)", [[*grids, community]]).fetchall()
+        )
+        categories = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM orders_category WHERE code = ANY(%s) ORDER BY code", [leaf_categories(dsn)]
+            ).fetchall()
+        ]
+        street, district = conn.execute(
+            "SELECT s.id, s.parent_id FROM areas_area c JOIN areas_area s ON s.id = c.parent_id WHERE c.code = %s",
+            [community],
+        ).fetchone()
     everyone = [ids[u] for p in pairs for u in p]
-    return [Actors(ids[r], ids[m], org_of[ids[m]], areas[grids[i % len(grids)]], areas[community], categories,
-                   district, street, everyone) for i, (r, m) in enumerate(pairs)]
+    return [
+        Actors(
+            ids[r],
+            ids[m],
+            org_of[ids[m]],
+            areas[grids[i % len(grids)]],
+            areas[community],
+            categories,
+            district,
+            street,
+            everyone,
+        )
+        for i, (r, m) in enumerate(pairs)
+    ]
 
 
 def leaf_categories(dsn: str) -> list[str]:
     """The active leaf categories: clients spread their needs over them as a city's residents do."""
     with psycopg.connect(dsn) as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT code FROM orders_category c WHERE active AND NOT EXISTS "
-            "(SELECT 1 FROM orders_category k WHERE k.parent_id = c.id) ORDER BY code").fetchall()]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT code FROM orders_category c WHERE active AND NOT EXISTS "
+                "(SELECT 1 FROM orders_category k WHERE k.parent_id = c.id) ORDER BY code"
+            ).fetchall()
+        ]
 
 
 def shard(user_id: int) -> int:
@@ -97,8 +138,9 @@ def shard(user_id: int) -> int:
 
 
 def _payload(n: int = 300) -> str:
-    return json.dumps({"event": "orders.claimed", "title": "压测：上门打扫卫生", "body": "服务" * (n // 6)},
-                      ensure_ascii=False)
+    return json.dumps(
+        {"event": "orders.claimed", "title": "压测：上门打扫卫生", "body": "服务" * (n // 6)}, ensure_ascii=False
+    )
 
 
 class Cycle:
@@ -126,8 +168,18 @@ def _insert_order(cur: Any, c: Cycle, step: str, rows: int) -> None:
         " people_served, volunteers, reply, area_id, category_id, community_id, created_by_id, requester_id)"
         " VALUES ('web','individual','normal','pending',%s,%s,'','','张阿姨','13905800000',%s,%s,0,0,'',0,'','',"
         " %s,%s,%s,%s,%s) RETURNING id",
-        ["压测：上门打扫卫生", "每周两次上门打扫卫生，谢谢。", _now(), _now(), c.who.area, c.category,
-         c.who.community, c.who.resident, c.who.resident]).fetchone()[0]
+        [
+            "压测：上门打扫卫生",
+            "每周两次上门打扫卫生，谢谢。",
+            _now(),
+            _now(),
+            c.who.area,
+            c.category,
+            c.who.community,
+            c.who.resident,
+            c.who.resident,
+        ],
+    ).fetchone()[0]
 
 
 def _lock_order(cur: Any, c: Cycle, step: str, rows: int) -> None:
@@ -135,18 +187,23 @@ def _lock_order(cur: Any, c: Cycle, step: str, rows: int) -> None:
 
 
 ORDER_UPDATES = {
-    "claim": ("UPDATE raw.orders_order SET org_id = %s, state = 'accepted', accepted_at = %s, complete_by = %s "
-              "WHERE id = %s", lambda c: [c.who.org, _now(), _now(), c.order]),
-    "complete": ("UPDATE raw.orders_order SET state = 'completed', completed_at = %s, completion_note = %s, "
-                 "people_served = 1, volunteers = '' WHERE id = %s", lambda c: [_now(), "已上门完成打扫。", c.order]),
-    "rate": ("UPDATE raw.orders_order SET state = 'closed', closed_at = %s WHERE id = %s",
-             lambda c: [_now(), c.order]),
+    "claim": (
+        "UPDATE raw.orders_order SET org_id = %s, state = 'accepted', accepted_at = %s, complete_by = %s WHERE id = %s",
+        lambda c: [c.who.org, _now(), _now(), c.order],
+    ),
+    "complete": (
+        "UPDATE raw.orders_order SET state = 'completed', completed_at = %s, completion_note = %s, "
+        "people_served = 1, volunteers = '' WHERE id = %s",
+        lambda c: [_now(), "已上门完成打扫。", c.order],
+    ),
+    "rate": ("UPDATE raw.orders_order SET state = 'closed', closed_at = %s WHERE id = %s", lambda c: [_now(), c.order]),
 }
 
 
 def _update_order(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    sql, params = ORDER_UPDATES.get(step, ("UPDATE raw.orders_order SET state = state WHERE id = %s",
-                                           lambda c: [c.order]))
+    sql, params = ORDER_UPDATES.get(
+        step, ("UPDATE raw.orders_order SET state = state WHERE id = %s", lambda c: [c.order])
+    )
     cur.execute(sql, params(c))
 
 
@@ -154,32 +211,63 @@ def _insert_event(cur: Any, c: Cycle, step: str, rows: int) -> None:
     c.event = cur.execute(
         "INSERT INTO raw.orders_orderevent (action, from_state, to_state, note, data, at, actor_id, org_id, order_id)"
         " VALUES (%s, 'pending', 'accepted', '', %s, %s, %s, %s, %s) RETURNING id",
-        [step, json.dumps({"channel": "web", "org": c.who.org}), _now(), c.actor, c.who.org, c.order]).fetchone()[0]
+        [step, json.dumps({"channel": "web", "org": c.who.org}), _now(), c.actor, c.who.org, c.order],
+    ).fetchone()[0]
 
 
 def _lock_head(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    c.head = cur.execute("SELECT seq, hash FROM raw.audit_auditchainhead WHERE shard = %s FOR UPDATE",
-                         [shard(c.actor)]).fetchone()
+    c.head = cur.execute(
+        "SELECT seq, hash FROM raw.audit_auditchainhead WHERE shard = %s FOR UPDATE", [shard(c.actor)]
+    ).fetchone()
 
 
 def _insert_audit(cur: Any, c: Cycle, step: str, rows: int) -> None:
     seq, prev = c.head[0] + 1, c.head[1]
     at = _now()
     data = json.dumps({"from": "pending", "to": "accepted", "event": c.event})
-    digest = hashlib.sha256(json.dumps([shard(c.actor), seq, at.isoformat(), c.actor, step, "orders.order",
-                                        str(c.order), "#1", data, "127.0.0.1", prev, "压测"]).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(
+            [
+                shard(c.actor),
+                seq,
+                at.isoformat(),
+                c.actor,
+                step,
+                "orders.order",
+                str(c.order),
+                "#1",
+                data,
+                "127.0.0.1",
+                prev,
+                "压测",
+            ]
+        ).encode()
+    ).hexdigest()
     cur.execute(
         "INSERT INTO raw.audit_auditentry (shard, seq, at, actor_label, action, target_type, target_id, target_label,"
         " data, ip, prev_hash, hash, actor_id, hash_version) "
         "VALUES (%s,%s,%s,'压测',%s,'orders.order',%s,%s,%s,'127.0.0.1',%s,%s,%s,2)",
-        [shard(c.actor), seq, at, f"orders.order.{step}", str(c.order), f"#{c.order} 压测：上门打扫卫生", data, prev,
-         digest, c.actor])
+        [
+            shard(c.actor),
+            seq,
+            at,
+            f"orders.order.{step}",
+            str(c.order),
+            f"#{c.order} 压测：上门打扫卫生",
+            data,
+            prev,
+            digest,
+            c.actor,
+        ],
+    )
     c.head = (seq, digest)
 
 
 def _update_head(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    cur.execute("UPDATE raw.audit_auditchainhead SET seq = %s, hash = %s WHERE shard = %s",
-                [c.head[0], c.head[1], shard(c.actor)])
+    cur.execute(
+        "UPDATE raw.audit_auditchainhead SET seq = %s, hash = %s WHERE shard = %s",
+        [c.head[0], c.head[1], shard(c.actor)],
+    )
 
 
 def _recipient(c: Cycle, i: int = 0) -> int:
@@ -192,11 +280,23 @@ def _insert_notifications(cur: Any, c: Cycle, step: str, rows: int) -> None:
     values = ", ".join(["(%s, %s, '', 'orders.order', %s, %s, '{}', %s, %s, %s)"] * rows)
     params: list[Any] = []
     for i in range(rows):
-        params += [f"orders.{step}", "“海韵社工”已接单：压测：上门打扫卫生", str(c.order), f"/orders/{c.order}/",
-                   f"order-event:{c.event}", _now(), _recipient(c, i)]
-    c.notifications = [r[0] for r in cur.execute(
-        f"INSERT INTO raw.notify_notification (kind, title, body, target_type, target_id, url, data, event_key,"
-        f" created_at, recipient_id) VALUES {values} ON CONFLICT DO NOTHING RETURNING id", params).fetchall()]
+        params += [
+            f"orders.{step}",
+            "“海韵社工”已接单：压测：上门打扫卫生",
+            str(c.order),
+            f"/orders/{c.order}/",
+            f"order-event:{c.event}",
+            _now(),
+            _recipient(c, i),
+        ]
+    c.notifications = [
+        r[0]
+        for r in cur.execute(
+            f"INSERT INTO raw.notify_notification (kind, title, body, target_type, target_id, url, data, event_key,"
+            f" created_at, recipient_id) VALUES {values} ON CONFLICT DO NOTHING RETURNING id",
+            params,
+        ).fetchall()
+    ]
 
 
 def _insert_outbox(cur: Any, c: Cycle, step: str, rows: int) -> None:
@@ -205,28 +305,48 @@ def _insert_outbox(cur: Any, c: Cycle, step: str, rows: int) -> None:
     for i in range(rows):
         # Each recipient gets one email and one webhook message, as with the bench's webhook endpoint.
         notification = c.notifications[i // 2] if i // 2 < len(c.notifications) else None
-        params += [f"order-event:{c.event}", f"orders.{step}", "email" if i % 2 == 0 else "webhook", _payload(),
-                   _now(), _now(), notification, _recipient(c, i // 2)]
+        params += [
+            f"order-event:{c.event}",
+            f"orders.{step}",
+            "email" if i % 2 == 0 else "webhook",
+            _payload(),
+            _now(),
+            _now(),
+            notification,
+            _recipient(c, i // 2),
+        ]
     cur.execute(
         f"INSERT INTO raw.notify_outboxmessage (event_key, kind, channel, payload, status, attempts, next_attempt_at,"
         f" last_error, created_at, notification_id, recipient_id, endpoint_id) VALUES {values} ON CONFLICT DO NOTHING",
-        params)
+        params,
+    )
 
 
 def _insert_photo(cur: Any, c: Cycle, step: str, rows: int) -> None:
     for _ in range(rows):
         name = uuid.uuid4().hex
-        cur.execute("INSERT INTO raw.orders_orderphoto (path, thumb_path, width, height, bytes, sha256, created_at,"
-                    " event_id, order_id, uploaded_by_id) VALUES (%s, %s, 160, 120, 2100, %s, %s, %s, %s, %s)",
-                    [f"orders/{c.order}/2026/11/{name}.jpg", f"orders/{c.order}/2026/11/{name}_thumb.jpg",
-                     hashlib.sha256(name.encode()).hexdigest(), _now(), c.event, c.order, c.actor])
+        cur.execute(
+            "INSERT INTO raw.orders_orderphoto (path, thumb_path, width, height, bytes, sha256, created_at,"
+            " event_id, order_id, uploaded_by_id) VALUES (%s, %s, 160, 120, 2100, %s, %s, %s, %s, %s)",
+            [
+                f"orders/{c.order}/2026/11/{name}.jpg",
+                f"orders/{c.order}/2026/11/{name}_thumb.jpg",
+                hashlib.sha256(name.encode()).hexdigest(),
+                _now(),
+                c.event,
+                c.order,
+                c.actor,
+            ],
+        )
 
 
 def _insert_ledger(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    cur.execute("INSERT INTO raw.orders_ledgerentry (service_date, place, service, category_name, people_served,"
-                " volunteers, photos_count, created_at, updated_at, area_id, community_id, org_id, order_id)"
-                " VALUES (%s, '兴普一网格', '居家养老：压测：上门打扫卫生', '居家养老', 1, '', 1, %s, %s, %s, %s, %s, %s)",
-                [_now().date(), _now(), _now(), c.who.area, c.who.community, c.who.org, c.order])
+    cur.execute(
+        "INSERT INTO raw.orders_ledgerentry (service_date, place, service, category_name, people_served,"
+        " volunteers, photos_count, created_at, updated_at, area_id, community_id, org_id, order_id)"
+        " VALUES (%s, '兴普一网格', '居家养老：压测：上门打扫卫生', '居家养老', 1, '', 1, %s, %s, %s, %s, %s, %s)",
+        [_now().date(), _now(), _now(), c.who.area, c.who.community, c.who.org, c.order],
+    )
 
 
 def _lock_ledger(cur: Any, c: Cycle, step: str, rows: int) -> None:
@@ -238,33 +358,59 @@ def _update_ledger(cur: Any, c: Cycle, step: str, rows: int) -> None:
 
 
 def _insert_rating(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    cur.execute("INSERT INTO raw.orders_rating (rater_role, stars, comment, created_at, order_id, org_id, rater_id)"
-                " VALUES ('requester', 5, '服务很好', %s, %s, %s, %s)", [_now(), c.order, c.who.org, c.who.resident])
+    cur.execute(
+        "INSERT INTO raw.orders_rating (rater_role, stars, comment, created_at, order_id, org_id, rater_id)"
+        " VALUES ('requester', 5, '服务很好', %s, %s, %s, %s)",
+        [_now(), c.order, c.who.org, c.who.resident],
+    )
 
 
 def _insert_idempotency(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    body = json.dumps({"id": c.order, "state": "accepted", "title": "压测：上门打扫卫生", "events": [{"action": step}] * 3,
-                       "description": "每周两次上门打扫卫生，谢谢。" * 4}, ensure_ascii=False)
-    cur.execute("INSERT INTO raw.core_idempotencyrecord (key, method, path, status, body, created_at, user_id)"
-                " VALUES (%s, 'POST', %s, 200, %s, %s, %s)",
-                [uuid.uuid4().hex, f"/api/v1/orders/{c.order}/{step}", body, _now(), c.actor])
+    body = json.dumps(
+        {
+            "id": c.order,
+            "state": "accepted",
+            "title": "压测：上门打扫卫生",
+            "events": [{"action": step}] * 3,
+            "description": "每周两次上门打扫卫生，谢谢。" * 4,
+        },
+        ensure_ascii=False,
+    )
+    cur.execute(
+        "INSERT INTO raw.core_idempotencyrecord (key, method, path, status, body, created_at, user_id)"
+        " VALUES (%s, 'POST', %s, 200, %s, %s, %s)",
+        [uuid.uuid4().hex, f"/api/v1/orders/{c.order}/{step}", body, _now(), c.actor],
+    )
 
 
 def _insert_task(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    cur.execute("INSERT INTO raw.django_tasks_database_dbtaskresult (id, status, args_kwargs, priority, task_path,"
-                " queue_name, backend_name, run_after, enqueued_at, exception_class_path, traceback, worker_ids)"
-                " VALUES (%s, 'READY', '{\"args\": [], \"kwargs\": {}}', 0, 'gongzhi.notify.tasks.deliver_outbox',"
-                " 'default', 'default', '9999-01-01', %s, '', '', '[]')", [uuid.uuid4(), _now()])
+    cur.execute(
+        "INSERT INTO raw.django_tasks_database_dbtaskresult (id, status, args_kwargs, priority, task_path,"
+        " queue_name, backend_name, run_after, enqueued_at, exception_class_path, traceback, worker_ids)"
+        " VALUES (%s, 'READY', '{\"args\": [], \"kwargs\": {}}', 0, 'gongzhi.notify.tasks.deliver_outbox',"
+        " 'default', 'default', '9999-01-01', %s, '', '', '[]')",
+        [uuid.uuid4(), _now()],
+    )
 
 
 # The six levels of the insights counters (the product's gongzhi.insights.facts.GRAINS, written out):
 # (code, keeps street, keeps area, keeps category, keeps organization).
-GRAIN_SHAPES = ((1, True, False, True, False), (2, False, False, False, True), (3, False, False, True, True),
-                (4, True, False, True, True), (5, True, True, True, False), (6, True, True, True, True))
+GRAIN_SHAPES = (
+    (1, True, False, True, False),
+    (2, False, False, False, True),
+    (3, False, False, True, True),
+    (4, True, False, True, True),
+    (5, True, True, True, False),
+    (6, True, True, True, True),
+)
 # The product keeps every level per month (codes 1-6), per calendar year (11-16, the year's first day) and,
 # for the district and street levels 1-4, year to date (21-24: each month from the order's to November).
-GRAINS = tuple((code + offset, period, *shape) for period, offset in (("month", 0), ("year", 10), ("ytd", 20))
-               for code, *shape in GRAIN_SHAPES if period != "ytd" or code <= 4)
+GRAINS = tuple(
+    (code + offset, period, *shape)
+    for period, offset in (("month", 0), ("year", 10), ("ytd", 20))
+    for code, *shape in GRAIN_SHAPES
+    if period != "ytd" or code <= 4
+)
 
 
 def _tally_keys(c: Cycle, step: str, rows: int) -> list[tuple[int, ...]]:
@@ -277,11 +423,23 @@ def _tally_keys(c: Cycle, step: str, rows: int) -> list[tuple[int, ...]]:
         for code, period, street, area, category, by_org in GRAINS:
             if by_org and not org:
                 continue  # the product keeps no organization cells for orders nobody holds
-            months = [month] if period == "month" else [month.replace(month=1)] if period == "year" else \
-                [month.replace(month=m) for m in range(month.month, 12)]
+            months = (
+                [month]
+                if period == "month"
+                else [month.replace(month=1)]
+                if period == "year"
+                else [month.replace(month=m) for m in range(month.month, 12)]
+            )
             for at in months:
-                key = (code, at, c.who.district, c.who.street if street else 0, c.who.area if area else 0,
-                       c.category if category else 0, org if by_org else 0)
+                key = (
+                    code,
+                    at,
+                    c.who.district,
+                    c.who.street if street else 0,
+                    c.who.area if area else 0,
+                    c.category if category else 0,
+                    org if by_org else 0,
+                )
                 if key not in keys:
                     keys.append(key)
     return sorted(keys[:rows])
@@ -295,23 +453,40 @@ def _upsert_tally(cur: Any, c: Cycle, step: str, rows: int) -> None:
         f" st_pending, st_accepted) VALUES {values} ON CONFLICT (grain, month, district_id, street_id, area_id,"
         f" category_id, org_id) DO UPDATE SET posted = raw.insights_tally.posted + excluded.posted,"
         f" st_pending = raw.insights_tally.st_pending + excluded.st_pending,"
-        f" st_accepted = raw.insights_tally.st_accepted + excluded.st_accepted", [x for k in keys for x in k])
+        f" st_accepted = raw.insights_tally.st_accepted + excluded.st_accepted",
+        [x for k in keys for x in k],
+    )
 
 
 def _insert_fact(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    cur.execute("INSERT INTO raw.insights_orderfact (order_id, month, district_id, street_id, area_id, category_id,"
-                " org_id, state, taken_due, taken_ontime, done_due, done_ontime, ever_done, reopened, reopens, fast,"
-                " year) VALUES (%s, %s, %s, %s, %s, %s, 0, 'pending', false, false, false, false, false, false, 0,"
-                " false, %s)",
-                [c.order, _now().date().replace(day=1), c.who.district, c.who.street, c.who.area, c.category,
-                 _now().date().replace(month=1, day=1)])
+    cur.execute(
+        "INSERT INTO raw.insights_orderfact (order_id, month, district_id, street_id, area_id, category_id,"
+        " org_id, state, taken_due, taken_ontime, done_due, done_ontime, ever_done, reopened, reopens, fast,"
+        " year) VALUES (%s, %s, %s, %s, %s, %s, 0, 'pending', false, false, false, false, false, false, 0,"
+        " false, %s)",
+        [
+            c.order,
+            _now().date().replace(day=1),
+            c.who.district,
+            c.who.street,
+            c.who.area,
+            c.category,
+            _now().date().replace(month=1, day=1),
+        ],
+    )
 
 
 def _update_fact(cur: Any, c: Cycle, step: str, rows: int) -> None:
-    cur.execute("UPDATE raw.insights_orderfact SET org_id = %s, state = %s, taken_due = true, taken_ontime = true,"
-                " ta = 1, stars = %s WHERE order_id = %s",
-                [c.who.org, {"claim": "accepted", "complete": "completed"}.get(step, "closed"),
-                 5 if step == "rate" else None, c.order])
+    cur.execute(
+        "UPDATE raw.insights_orderfact SET org_id = %s, state = %s, taken_due = true, taken_ontime = true,"
+        " ta = 1, stars = %s WHERE order_id = %s",
+        [
+            c.who.org,
+            {"claim": "accepted", "complete": "completed"}.get(step, "closed"),
+            5 if step == "rate" else None,
+            c.order,
+        ],
+    )
 
 
 STATEMENTS = {

@@ -105,8 +105,12 @@ def generate(n: int, log: Path) -> float:
     with psycopg.connect(db_url(DB), autocommit=True) as conn:
         batch = 200_000
         for lo in range(1, n + 1, batch):
-            conn.execute(GENERATE.replace("%(lo)s", str(lo)).replace("%(hi)s", str(min(n, lo + batch - 1)))
-                         .replace("%(n)s", str(n)).replace("%%", "%"))
+            conn.execute(
+                GENERATE.replace("%(lo)s", str(lo))
+                .replace("%(hi)s", str(min(n, lo + batch - 1)))
+                .replace("%(n)s", str(n))
+                .replace("%%", "%")
+            )
         conn.execute(LEDGER.replace("%%", "%"))
         conn.execute(RATINGS.replace("%%", "%"))
         conn.execute("VACUUM ANALYZE")
@@ -137,8 +141,9 @@ def ensure_volume(n: int, log: Path, sink_port: int | None) -> dict[str, Any]:
     prepare_db(DB, env, log, sink_port)
     if product_generator():
         info["generator"] = "gongzhi demo --orders"
-        info["generate_s"] = round(sh([GONGZHI, "demo", "--quiet-accounts", "--orders", str(n)], env, log=log,
-                                      timeout=7200), 1)
+        info["generate_s"] = round(
+            sh([GONGZHI, "demo", "--quiet-accounts", "--orders", str(n)], env, log=log, timeout=7200), 1
+        )
     else:
         info["generator"] = "bench SQL (no product generator yet)"
         info["generate_s"] = round(generate(n, log), 1)
@@ -181,14 +186,31 @@ def run(n: int, clients: int, seconds: float, log: Path, sink_port: int | None) 
             if kind == "api" and user not in tokens:
                 tokens[user] = login(port, user, pw)
             if kind == "web" and user not in cookies:
-                out = subprocess.run([__import__("sys").executable, "-m", "bench.django_side", "session", user],
-                                     env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+                out = subprocess.run(
+                    [__import__("sys").executable, "-m", "bench.django_side", "session", user],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    cwd=ROOT,
+                )
                 cookies[user] = out.stdout.strip().splitlines()[-1]
-            r = load.reads(port, path, clients, seconds, token=tokens.get(user, "") if kind == "api" else "",
-                           cookie=cookies.get(user, "") if kind == "web" else "")
+            r = load.reads(
+                port,
+                path,
+                clients,
+                seconds,
+                token=tokens.get(user, "") if kind == "api" else "",
+                cookie=cookies.get(user, "") if kind == "web" else "",
+            )
             s = summary_ms(r["latencies"])
-            result["endpoints"][name] = {**s, "path": path, "per_s": round(s["n"] / r["wall"], 1),
-                                         "errors": r["errors"], "loadgen_cpu_share": round(r["cpu"] / r["wall"] / 2, 2)}
+            result["endpoints"][name] = {
+                **s,
+                "path": path,
+                "per_s": round(s["n"] / r["wall"], 1),
+                "errors": r["errors"],
+                "loadgen_cpu_share": round(r["cpu"] / r["wall"] / 2, 2),
+            }
         result["memory"] = server.processes().memory()
     finally:
         server.stop()
@@ -196,9 +218,13 @@ def run(n: int, clients: int, seconds: float, log: Path, sink_port: int | None) 
 
 
 def print_reads(r: dict[str, Any]) -> None:
-    print(f"   {r['orders']} orders ({r.get('generator', 'reused database')}"
-          f"{', made in ' + str(r['generate_s']) + ' s' if 'generate_s' in r else ''}); {r['clients']} clients, "
-          f"{r['seconds']:.0f} s per endpoint")
-    rows = [[name, e["n"], e["per_s"], e["p50"], e["p95"], e["p99"], sum(e["errors"].values()) if e["errors"] else 0]
-            for name, e in r["endpoints"].items()]
+    print(
+        f"   {r['orders']} orders ({r.get('generator', 'reused database')}"
+        f"{', made in ' + str(r['generate_s']) + ' s' if 'generate_s' in r else ''}); {r['clients']} clients, "
+        f"{r['seconds']:.0f} s per endpoint"
+    )
+    rows = [
+        [name, e["n"], e["per_s"], e["p50"], e["p95"], e["p99"], sum(e["errors"].values()) if e["errors"] else 0]
+        for name, e in r["endpoints"].items()
+    ]
     print(table(rows, ["endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"]), flush=True)

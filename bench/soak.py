@@ -117,8 +117,10 @@ class Supervisor:
     def restart_postgres(self) -> None:
         started = time.monotonic()
         out = subprocess.run(PG_RESTART, capture_output=True, text=True, timeout=120)
-        self.note(f"PostgreSQL restarted in {time.monotonic() - started:.1f} s (exit {out.returncode})"
-                  + (f": {out.stderr.strip()[:200]}" if out.returncode else ""))
+        self.note(
+            f"PostgreSQL restarted in {time.monotonic() - started:.1f} s (exit {out.returncode})"
+            + (f": {out.stderr.strip()[:200]}" if out.returncode else "")
+        )
 
     def stop(self) -> None:
         self.stopping.set()
@@ -153,14 +155,28 @@ def target_rate() -> tuple[float, str]:
 def checks(env: dict[str, str], logdir: Path, receipts: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, cmd in (("audit verify", ["audit", "verify"]), ("insights verify", ["insights", "verify"])):
-        if name == "insights verify" and not (ROOT / "gongzhi/insights/management/commands/insights_verify.py").exists():
+        if (
+            name == "insights verify"
+            and not (ROOT / "gongzhi/insights/management/commands/insights_verify.py").exists()
+        ):
             out[name] = {"skipped": "command does not exist yet"}
             continue
         r = subprocess.run([GONGZHI, *cmd], env=env, capture_output=True, text=True, timeout=1800, cwd=ROOT)
         out[name] = {"exit": r.returncode, "output": (r.stdout + r.stderr).strip()[-600:]}
     report = WORK / "soak-verify.json"
-    django(["verify", "--logs", *map(str, sorted(logdir.glob("client-*.jsonl"))), "--receipts", str(receipts),
-            "--out", str(report)], env, log=logdir / "verify.log")
+    django(
+        [
+            "verify",
+            "--logs",
+            *map(str, sorted(logdir.glob("client-*.jsonl"))),
+            "--receipts",
+            str(receipts),
+            "--out",
+            str(report),
+        ],
+        env,
+        log=logdir / "verify.log",
+    )
     out["consistency"] = json.loads(report.read_text())
     return out
 
@@ -177,12 +193,26 @@ def main(argv: list[str]) -> int:
     for f in logdir.glob("*"):
         f.unlink()
     rate, why = target_rate()
-    say(f"== soak: {a.seconds:.0f} s at {rate} life cycles/s ({why}), {a.clients} clients, faults "
-        f"{'off' if a.no_faults else 'at 40% (SIGKILL) and 60% (PostgreSQL restart)'}; logs: {logdir}")
+    say(
+        f"== soak: {a.seconds:.0f} s at {rate} life cycles/s ({why}), {a.clients} clients, faults "
+        f"{'off' if a.no_faults else 'at 40% (SIGKILL) and 60% (PostgreSQL restart)'}; logs: {logdir}"
+    )
     receipts = logdir / "receipts.jsonl"
     sink_port = free_port()
-    sink = subprocess.Popen([sys.executable, "-m", "bench.sink", "--port", str(sink_port), "--out", str(receipts),
-                             "--seconds", str(a.seconds + a.drain_seconds + 3600)], cwd=ROOT)
+    sink = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.sink",
+            "--port",
+            str(sink_port),
+            "--out",
+            str(receipts),
+            "--seconds",
+            str(a.seconds + a.drain_seconds + 3600),
+        ],
+        cwd=ROOT,
+    )
     env = server_env(DB, sink_port=sink_port)
     say(f"== setup: fresh database {DB}")
     prepare_db(DB, env, logdir / "setup.log", sink_port)
@@ -191,14 +221,20 @@ def main(argv: list[str]) -> int:
     result: dict[str, Any] = {"seconds": a.seconds, "rate_target": rate, "clients": a.clients}
     try:
         sup.start()
-        tokens = [(login(port, r, DEMO_PASSWORD if r == "resident_a" else PASSWORD),
-                   login(port, m, DEMO_PASSWORD if m == "org_a" else PASSWORD))
-                  for r, m in pairs(a.clients)]
+        tokens = [
+            (
+                login(port, r, DEMO_PASSWORD if r == "resident_a" else PASSWORD),
+                login(port, m, DEMO_PASSWORD if m == "org_a" else PASSWORD),
+            )
+            for r, m in pairs(a.clients)
+        ]
         sup.t0 = time.monotonic() + 1.5
         timers = []
         if not a.no_faults:
-            timers = [threading.Timer(1.5 + 0.4 * a.seconds, sup.kill_workers),
-                      threading.Timer(1.5 + 0.6 * a.seconds, sup.restart_postgres)]
+            timers = [
+                threading.Timer(1.5 + 0.4 * a.seconds, sup.kill_workers),
+                threading.Timer(1.5 + 0.6 * a.seconds, sup.restart_postgres),
+            ]
             for t in timers:
                 t.start()
         say("== load")
@@ -206,16 +242,27 @@ def main(argv: list[str]) -> int:
         for t in timers:
             t.join()
         merged = load.merge(results)
-        result.update({"wall": round(wall, 1), "lifecycles": merged["cycles"],
-                       "rate_achieved": round(merged["cycles"] / wall, 1), "retries": merged["retries"],
-                       "errors_seen_by_clients": merged["errors"],
-                       "steps": {s: summary_ms(v) for s, v in merged["latencies"].items()},
-                       "events": sup.events, "restarts": sup.restarts})
-        say(f"   {merged['cycles']} life cycles in {wall:.0f} s = {result['rate_achieved']}/s "
-            f"(target {rate}); retries {merged['retries']}; errors seen (then retried) {merged['errors'] or 0}")
+        result.update(
+            {
+                "wall": round(wall, 1),
+                "lifecycles": merged["cycles"],
+                "rate_achieved": round(merged["cycles"] / wall, 1),
+                "retries": merged["retries"],
+                "errors_seen_by_clients": merged["errors"],
+                "steps": {s: summary_ms(v) for s, v in merged["latencies"].items()},
+                "events": sup.events,
+                "restarts": sup.restarts,
+            }
+        )
+        say(
+            f"   {merged['cycles']} life cycles in {wall:.0f} s = {result['rate_achieved']}/s "
+            f"(target {rate}); retries {merged['retries']}; errors seen (then retried) {merged['errors'] or 0}"
+        )
         say(f"   p50/p95/p99 ms per step: { {s: (v['p50'], v['p95'], v['p99']) for s, v in result['steps'].items()} }")
-        say(f"== drain: waiting for the outbox (≤ {a.drain_seconds:.0f} s; a message caught mid-send by SIGKILL "
-            f"waits out its 5-minute lease)")
+        say(
+            f"== drain: waiting for the outbox (≤ {a.drain_seconds:.0f} s; a message caught mid-send by SIGKILL "
+            f"waits out its 5-minute lease)"
+        )
         deadline, state = time.monotonic() + a.drain_seconds, {}
         while time.monotonic() < deadline:
             state = outbox_open()
@@ -231,8 +278,11 @@ def main(argv: list[str]) -> int:
     result["checks"] = checks(env, logdir, receipts)
     sink.terminate()
     c = result["checks"]
-    ok = (c["audit verify"].get("exit") == 0 and c["insights verify"].get("exit", 0) == 0
-          and c["consistency"]["problem_count"] == 0)
+    ok = (
+        c["audit verify"].get("exit") == 0
+        and c["insights verify"].get("exit", 0) == 0
+        and c["consistency"]["problem_count"] == 0
+    )
     result["passed"] = ok
     for name in ("audit verify", "insights verify"):
         say(f"   {name}: {c[name]}")
@@ -244,11 +294,27 @@ def main(argv: list[str]) -> int:
     return 0 if ok else 1
 
 
-def _run(port: int, tokens: list[tuple[str, str]], a: Any, rate: float, logdir: Path,
-         ) -> tuple[list[load.ClientResult], float]:
-    specs = [load.ClientSpec(i, port, tokens[i][0], tokens[i][1], a.seconds, rate=rate / a.clients,
-                             retry_seconds=90, log=logdir / f"client-{i}.jsonl",
-                             categories=tuple(raw.leaf_categories(db_url(DB)))) for i in range(a.clients)]
+def _run(
+    port: int,
+    tokens: list[tuple[str, str]],
+    a: Any,
+    rate: float,
+    logdir: Path,
+) -> tuple[list[load.ClientResult], float]:
+    specs = [
+        load.ClientSpec(
+            i,
+            port,
+            tokens[i][0],
+            tokens[i][1],
+            a.seconds,
+            rate=rate / a.clients,
+            retry_seconds=90,
+            log=logdir / f"client-{i}.jsonl",
+            categories=tuple(raw.leaf_categories(db_url(DB))),
+        )
+        for i in range(a.clients)
+    ]
     return load.run_clients(load.client_main, specs, settle=1.5)
 
 

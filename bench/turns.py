@@ -58,8 +58,10 @@ def main() -> None:
     from gongzhi.accounts.models import User
     from gongzhi.accounts.services import token_issue
 
-    clients = {u: Client(headers={"Authorization": "Bearer " + token_issue(user=User.objects.get(username=u))[1]})
-               for u in {user for user, _path in CALLS.values()}}
+    clients = {
+        u: Client(headers={"Authorization": "Bearer " + token_issue(user=User.objects.get(username=u))[1]})
+        for u in {user for user, _path in CALLS.values()}
+    }
     wall: dict[str, list[float]] = {k: [] for k in CALLS}
     cpu: dict[str, list[float]] = {k: [] for k in CALLS}
     for user, path in CALLS.values():
@@ -72,9 +74,17 @@ def main() -> None:
             clients[user].get(path, {"period": a.period})
             wall[name].append((time.perf_counter() - t) * 1000)
             cpu[name].append((time.process_time() - c) * 1000)
-    print(json.dumps({"tree": tree, "period": a.period,
-                      "wall_ms": {k: round(statistics.median(v), 1) for k, v in wall.items()},
-                      "cpu_ms": {k: round(statistics.median(v), 1) for k, v in cpu.items()}}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "tree": tree,
+                "period": a.period,
+                "wall_ms": {k: round(statistics.median(v), 1) for k, v in wall.items()},
+                "cpu_ms": {k: round(statistics.median(v), 1) for k, v in cpu.items()},
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

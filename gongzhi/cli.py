@@ -11,13 +11,25 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "migrate": ("migrate", "创建或升级数据库结构", "create or upgrade the database schema"),
     "demo": ("demo", "载入普陀区演示数据（可重复运行）", "load the Putuo demo data (idempotent)"),
     "import-areas": ("import_areas", "导入区划代码表 CSV", "import division code CSV files"),
-    "calendar-import": ("calendar_import", "录入一年的法定节假日安排 CSV", "enter a year's public holiday schedule (CSV)"),
+    "calendar-import": (
+        "calendar_import",
+        "录入一年的法定节假日安排 CSV",
+        "enter a year's public holiday schedule (CSV)",
+    ),
     "audit verify": ("audit_verify", "校验审计哈希链", "verify the audit hash chain"),
     "createuser": ("createuser", "新建用户并授予角色", "create a user and grant a role"),
     "ensure-db": ("ensure_db", "确保数据库存在", "make sure the database exists"),
     "worker": ("db_worker", "只启动后台任务进程", "start only the task worker"),
-    "insights verify": ("insights_verify", "从原始订单重算并核对全部统计数字", "recompute and check every maintained figure"),
-    "insights rebuild": ("insights_rebuild", "从原始订单重建全部统计数字", "rebuild every maintained figure from the orders"),
+    "insights verify": (
+        "insights_verify",
+        "从原始订单重算并核对全部统计数字",
+        "recompute and check every maintained figure",
+    ),
+    "insights rebuild": (
+        "insights_rebuild",
+        "从原始订单重建全部统计数字",
+        "rebuild every maintained figure from the orders",
+    ),
     "insights freeze": ("insights_freeze", "固化年度评价积分排名（--year）", "freeze a year's points ranking (--year)"),
     "insights hotspots": ("insights_hotspots", "立即扫描热点预警", "scan for hot-spot warnings now"),
 }

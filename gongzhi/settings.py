@@ -224,8 +224,11 @@ MAILERS = {
     "default": {
         "BACKEND": _MAIL_BACKEND,
         "OPTIONS": (
-            {"host": env("GONGZHI_EMAIL_HOST") or "localhost", "port": env_int("GONGZHI_EMAIL_PORT", 25),
-             "timeout": env_int("GONGZHI_EMAIL_TIMEOUT", 10)}
+            {
+                "host": env("GONGZHI_EMAIL_HOST") or "localhost",
+                "port": env_int("GONGZHI_EMAIL_PORT", 25),
+                "timeout": env_int("GONGZHI_EMAIL_TIMEOUT", 10),
+            }
             if _MAIL_BACKEND.endswith("smtp.EmailBackend")
             else {}
         ),

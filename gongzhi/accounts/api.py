@@ -78,8 +78,13 @@ def revoke_current_token(request: HttpRequest) -> dict[str, str]:
 @router.get("/me", response=MeOut, summary="当前用户及其角色")
 def me(request: HttpRequest) -> dict[str, object]:
     user = request.user
-    return {"id": user.pk, "username": user.get_username(), "display_name": getattr(user, "display_name", ""),
-            "elder_mode": getattr(user, "elder_mode", False), "roles": roles_of(user)}
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "display_name": getattr(user, "display_name", ""),
+        "elder_mode": getattr(user, "elder_mode", False),
+        "roles": roles_of(user),
+    }
 
 
 @router.get("/tokens", response=list[TokenInfoOut], summary="我的令牌")

@@ -109,9 +109,11 @@ def grants_for(user: Any) -> Grants:
     # Every request that checks anything runs this, so it is one hand-written query: compiling it with the
     # ORM cost more than running it (docs/decisions.md, "The token and the grants…"). The granted areas come
     # along, so that a page about "my district" need not read it again.
-    sql = (f"SELECT {columns('g', Grant, GRANT_FIELDS)}, {columns('a', Area, AREA_FIELDS)} "  # noqa: S608
-           f"FROM {table(Grant)} g "
-           f"LEFT JOIN {table(Area)} a ON a.{_q('id')} = g.{_q('area_id')} WHERE g.{_q('user_id')} = %s")
+    sql = (
+        f"SELECT {columns('g', Grant, GRANT_FIELDS)}, {columns('a', Area, AREA_FIELDS)} "  # noqa: S608
+        f"FROM {table(Grant)} g "
+        f"LEFT JOIN {table(Area)} a ON a.{_q('id')} = g.{_q('area_id')} WHERE g.{_q('user_id')} = %s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk])
         rows = cursor.fetchall()

@@ -69,8 +69,9 @@ def user_create(
     return user
 
 
-def grant_add(*, actor: Any, user: User, role: str, area: Any = None, organization: Any = None,
-              department: Any = None) -> Grant:
+def grant_add(
+    *, actor: Any, user: User, role: str, area: Any = None, organization: Any = None, department: Any = None
+) -> Grant:
     """Give ``user`` a role in a scope; the scope must fit the role."""
     if role not in Role.values:
         raise ValidationFailed({"role": [_("未知角色：%(role)s") % {"role": role}]})
@@ -84,7 +85,11 @@ def grant_add(*, actor: Any, user: User, role: str, area: Any = None, organizati
         raise ValidationFailed({"role": [_("该角色不限定范围，请勿指定区域或组织")]})
     with transaction.atomic():
         grant, created = Grant.objects.get_or_create(
-            user=user, role=role, area=area, organization=organization, department=department,
+            user=user,
+            role=role,
+            area=area,
+            organization=organization,
+            department=department,
             defaults={"granted_by": actor if getattr(actor, "pk", None) else None},
         )
         if created:
@@ -93,8 +98,12 @@ def grant_add(*, actor: Any, user: User, role: str, area: Any = None, organizati
                 actor=actor,
                 action="accounts.grant.added",
                 target=user,
-                data={"role": role, "area": getattr(area, "code", None), "organization": getattr(organization, "pk", None),
-                      "department": getattr(department, "pk", None)},
+                data={
+                    "role": role,
+                    "area": getattr(area, "code", None),
+                    "organization": getattr(organization, "pk", None),
+                    "department": getattr(department, "pk", None),
+                },
             )
     return grant
 
@@ -102,11 +111,21 @@ def grant_add(*, actor: Any, user: User, role: str, area: Any = None, organizati
 def _throttle_check(username: str, ip: str | None) -> None:
     since = timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
     recent = LoginFailure.objects.filter(at__gte=since)
-    checks = [(recent.filter(username=username.lower()), settings.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-               _("该账号登录失败次数过多，已暂时锁定。请 %(minutes)s 分钟后再试，或联系管理员重置密码。"))]
+    checks = [
+        (
+            recent.filter(username=username.lower()),
+            settings.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+            _("该账号登录失败次数过多，已暂时锁定。请 %(minutes)s 分钟后再试，或联系管理员重置密码。"),
+        )
+    ]
     if ip:
-        checks.append((recent.filter(ip=ip), settings.LOGIN_MAX_FAILURES_PER_IP,
-                       _("此网络地址登录失败次数过多，请 %(minutes)s 分钟后再试。")))
+        checks.append(
+            (
+                recent.filter(ip=ip),
+                settings.LOGIN_MAX_FAILURES_PER_IP,
+                _("此网络地址登录失败次数过多，请 %(minutes)s 分钟后再试。"),
+            )
+        )
     for qs, limit, message in checks:
         times = list(qs.order_by("-at").values_list("at", flat=True)[:limit])
         if len(times) >= limit:
@@ -153,10 +172,12 @@ def token_authenticate(raw: str) -> User | None:
     # token at most, so no ORDER BY. User.objects.raw converts the user's fields as the ORM does.
     q = connection.ops.quote_name
     user_columns = columns("u", User, [f.attname for f in User._meta.concrete_fields])
-    sql = (f"SELECT {user_columns}, t.{q('id')} AS {q('token_id')}, CASE WHEN t.{q('last_used_at')} IS NULL "  # noqa: S608
-           f"OR t.{q('last_used_at')} < %s THEN 1 ELSE 0 END AS {q('token_stale')} "
-           f"FROM {table(ApiToken)} t JOIN {table(User)} u ON u.{q('id')} = t.{q('user_id')} "
-           f"WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL")
+    sql = (
+        f"SELECT {user_columns}, t.{q('id')} AS {q('token_id')}, CASE WHEN t.{q('last_used_at')} IS NULL "  # noqa: S608
+        f"OR t.{q('last_used_at')} < %s THEN 1 ELSE 0 END AS {q('token_stale')} "
+        f"FROM {table(ApiToken)} t JOIN {table(User)} u ON u.{q('id')} = t.{q('user_id')} "
+        f"WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL"
+    )
     stale_before = connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1))
     user = next(iter(User.objects.raw(sql, [stale_before, _hash_token(raw)])), None)
     if user is None or not user.is_active:

@@ -22,14 +22,20 @@ from gongzhi.core.errors import RateLimited, ValidationFailed
 
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = ""
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = login_check(username=form.cleaned_data["username"], password=form.cleaned_data["password"],
-                               ip=client_ip(request), request=request)
+            user = login_check(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+                request=request,
+            )
         except RateLimited as exc:
             form.add_error(None, str(exc.message))
             status = 429
@@ -53,10 +59,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/account.html", {
-        "scopes": roles_of(request.user),
-        "tokens": tokens_for(request.user)[:50],
-    })
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "scopes": roles_of(request.user),
+            "tokens": tokens_for(request.user)[:50],
+        },
+    )
 
 
 @login_required

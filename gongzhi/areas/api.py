@@ -31,12 +31,21 @@ class GridIn(Schema):
 AREAS_PER_CALL = 2000
 
 
-@router.get("", response=list[AreaOut], summary="区域列表（按上级或层级）",
-            description=f"按代码排序，每次最多 {AREAS_PER_CALL} 个；响应头 X-More: true 表示还有更多，"
-                        f"把最后一个代码作为 after 再取下一批 / at most {AREAS_PER_CALL} per call, ordered by code; "
-                        "X-More: true means more follow: pass the last code as `after`")
-def list_areas(request: HttpRequest, response: HttpResponse, parent: str | None = None,
-               level: str | None = None, after: str | None = None) -> object:
+@router.get(
+    "",
+    response=list[AreaOut],
+    summary="区域列表（按上级或层级）",
+    description=f"按代码排序，每次最多 {AREAS_PER_CALL} 个；响应头 X-More: true 表示还有更多，"
+    f"把最后一个代码作为 after 再取下一批 / at most {AREAS_PER_CALL} per call, ordered by code; "
+    "X-More: true means more follow: pass the last code as `after`",
+)
+def list_areas(
+    request: HttpRequest,
+    response: HttpResponse,
+    parent: str | None = None,
+    level: str | None = None,
+    after: str | None = None,
+) -> object:
     qs = restrict(Area.objects.all(), request.user, "view")
     if parent:
         qs = qs.filter(parent__code=parent)

@@ -16,5 +16,3 @@ class AreaPolicy(Policy):
         "create_grid": lambda g: Q(level=Level.COMMUNITY) & g.area_q("", Role.COMMUNITY_WORKER, Role.STREET_STAFF),
         "manage": lambda g: g.area_q("", Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS),
     }
-
-

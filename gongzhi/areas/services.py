@@ -25,7 +25,13 @@ LAYOUT = {
     9: (Level.STREET, "areaCode"),
     12: (Level.COMMUNITY, "streetCode"),
 }
-_SUFFIXES = [("社区居民委员会", "社区"), ("社区居委会", "社区"), ("居民委员会", "居委会"), ("村民委员会", "村"), ("村委会", "村")]
+_SUFFIXES = [
+    ("社区居民委员会", "社区"),
+    ("社区居委会", "社区"),
+    ("居民委员会", "居委会"),
+    ("村民委员会", "村"),
+    ("村委会", "村"),
+]
 
 
 def short_name(name: str) -> str:
@@ -52,12 +58,15 @@ def _read_rows(path: Path) -> Iterable[dict[str, str]]:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             if not reader.fieldnames or "code" not in reader.fieldnames or "name" not in reader.fieldnames:
-                raise ValidationFailed({"file": [_("%(file)s 不是区划表：第一行须含 code 和 name 列") % {"file": path.name}]})
+                raise ValidationFailed(
+                    {"file": [_("%(file)s 不是区划表：第一行须含 code 和 name 列") % {"file": path.name}]}
+                )
             yield from reader
     except UnicodeDecodeError:
         # Spreadsheets on Chinese Windows save CSV as GBK unless told otherwise.
-        raise ValidationFailed({"file": [_("%(file)s 不是 UTF-8 编码：请在表格软件中另存为“CSV UTF-8”后再导入")
-                                         % {"file": path.name}]}) from None
+        raise ValidationFailed(
+            {"file": [_("%(file)s 不是 UTF-8 编码：请在表格软件中另存为“CSV UTF-8”后再导入") % {"file": path.name}]}
+        ) from None
 
 
 def import_divisions(*, actor: Any, files: list[Path], only: str = "") -> ImportReport:
@@ -72,8 +81,10 @@ def import_divisions(*, actor: Any, files: list[Path], only: str = "") -> Import
             code = (row.get("code") or "").strip()
             name = (row.get("name") or "").strip()
             if len(code) not in LAYOUT or not code.isdigit() or not name:
-                report.errors.append(_("%(file)s 第 %(line)s 行：代码或名称无效（%(code)s）") % {
-                    "file": Path(path).name, "line": lineno, "code": code})
+                report.errors.append(
+                    _("%(file)s 第 %(line)s 行：代码或名称无效（%(code)s）")
+                    % {"file": Path(path).name, "line": lineno, "code": code}
+                )
                 continue
             if only and not (code.startswith(only) or only.startswith(code)):
                 report.skipped += 1
@@ -83,8 +94,9 @@ def import_divisions(*, actor: Any, files: list[Path], only: str = "") -> Import
             rows[code] = (name, parent, level)
 
     with transaction.atomic():
-        existing = {a.code: a for a in Area.objects.filter(code__in=list(rows)).only("id", "code", "name", "short_name",
-                                                                                      "path")}
+        existing = {
+            a.code: a for a in Area.objects.filter(code__in=list(rows)).only("id", "code", "name", "short_name", "path")
+        }
         parents: dict[str, Area] = dict(existing)
         needed_parents = {p for (_n, p, _l) in rows.values() if p and p not in rows}
         parents.update({a.code: a for a in Area.objects.filter(code__in=needed_parents)})
@@ -97,14 +109,25 @@ def import_divisions(*, actor: Any, files: list[Path], only: str = "") -> Import
                     continue
                 parent_area = parents.get(parent_code) if parent_code else None
                 if parent_code and parent_area is None:
-                    report.errors.append(_("%(code)s %(name)s：找不到上级 %(parent)s，请一并导入上级区划") % {
-                        "code": code, "name": name, "parent": parent_code})
+                    report.errors.append(
+                        _("%(code)s %(name)s：找不到上级 %(parent)s，请一并导入上级区划")
+                        % {"code": code, "name": name, "parent": parent_code}
+                    )
                     continue
                 area_path = (parent_area.path if parent_area else "") + code + "/"
                 area = existing.get(code)
                 if area is None:
-                    to_create.append(Area(code=code, name=name, short_name=short_name(name), level=lvl,
-                                          parent=parent_area, path=area_path, depth=LEVEL_DEPTH[level]))
+                    to_create.append(
+                        Area(
+                            code=code,
+                            name=name,
+                            short_name=short_name(name),
+                            level=lvl,
+                            parent=parent_area,
+                            path=area_path,
+                            depth=LEVEL_DEPTH[level],
+                        )
+                    )
                 elif area.name != name or area.path != area_path or area.short_name != short_name(name):
                     area.name, area.short_name, area.path, area.parent = name, short_name(name), area_path, parent_area
                     to_update.append(area)
@@ -119,9 +142,16 @@ def import_divisions(*, actor: Any, files: list[Path], only: str = "") -> Import
             for area in to_update:
                 parents[area.code] = area
         if report.created or report.updated:
-            audit_record(actor=actor, action="areas.divisions.imported",
-                         data={"created": report.created, "updated": report.updated, "only": only,
-                               "files": [Path(f).name for f in files]})
+            audit_record(
+                actor=actor,
+                action="areas.divisions.imported",
+                data={
+                    "created": report.created,
+                    "updated": report.updated,
+                    "only": only,
+                    "files": [Path(f).name for f in files],
+                },
+            )
     return report
 
 
@@ -138,10 +168,22 @@ def grid_create(*, actor: Any, community_code: str, name: str) -> Area:
             raise ValidationFailed({"name": [_("请填写网格名称（1 到 50 个字）")]})
         if Area.objects.filter(parent=community, name=name).exists():
             raise ValidationFailed({"name": [_("本社区已有名为“%(name)s”的网格") % {"name": name}]})
-        last = Area.objects.filter(parent=community, level=Level.GRID).order_by("-code").values_list("code", flat=True).first()
+        last = (
+            Area.objects.filter(parent=community, level=Level.GRID)
+            .order_by("-code")
+            .values_list("code", flat=True)
+            .first()
+        )
         number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
         code = f"{community.code}-{number:03d}"
-        grid = Area.objects.create(code=code, name=name, short_name=name, level=Level.GRID, parent=community,
-                                   path=f"{community.path}{code}/", depth=LEVEL_DEPTH[Level.GRID])
+        grid = Area.objects.create(
+            code=code,
+            name=name,
+            short_name=name,
+            level=Level.GRID,
+            parent=community,
+            path=f"{community.path}{code}/",
+            depth=LEVEL_DEPTH[Level.GRID],
+        )
         audit_record(actor=actor, action="areas.grid.created", target=grid, data={"community": community.code})
     return grid

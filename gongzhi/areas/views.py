@@ -62,8 +62,12 @@ def create_grid(request: HttpRequest, code: str) -> HttpResponse:
     except ValidationFailed as exc:
         errors = [str(m) for msgs in exc.errors.values() for m in msgs]
     if is_htmx(request):
-        return render(request, "areas/_children.html", _detail_context(request, area, errors=errors),
-                      status=422 if errors else 200)
+        return render(
+            request,
+            "areas/_children.html",
+            _detail_context(request, area, errors=errors),
+            status=422 if errors else 200,
+        )
     if errors:
         return render(request, "areas/detail.html", _detail_context(request, area, errors=errors), status=422)
     return redirect("areas:detail", code=area.code)

@@ -45,17 +45,37 @@ class _Walk:
 def _check(walk: _Walk, entry: AuditEntry) -> ChainProblem | None:
     shard, expected_seq = walk.shard, walk.seq + 1
     if entry.seq < expected_seq:
-        return ChainProblem(shard, entry.seq, entry.id, "inserted",
-                            f"第 {shard} 链第 {entry.seq} 号记录（id={entry.id}）序号重复或顺序颠倒：有记录被插入")
+        return ChainProblem(
+            shard,
+            entry.seq,
+            entry.id,
+            "inserted",
+            f"第 {shard} 链第 {entry.seq} 号记录（id={entry.id}）序号重复或顺序颠倒：有记录被插入",
+        )
     if entry.seq > expected_seq:
-        return ChainProblem(shard, entry.seq, entry.id, "deleted",
-                            f"第 {shard} 链在第 {walk.seq} 号与第 {entry.seq} 号（id={entry.id}）之间缺少记录：有记录被删除")
+        return ChainProblem(
+            shard,
+            entry.seq,
+            entry.id,
+            "deleted",
+            f"第 {shard} 链在第 {walk.seq} 号与第 {entry.seq} 号（id={entry.id}）之间缺少记录：有记录被删除",
+        )
     if hash_of(entry) != entry.hash:
-        return ChainProblem(shard, entry.seq, entry.id, "edited",
-                            f"第 {shard} 链第 {entry.seq} 号记录（id={entry.id}）的内容与其哈希不符：记录被修改")
+        return ChainProblem(
+            shard,
+            entry.seq,
+            entry.id,
+            "edited",
+            f"第 {shard} 链第 {entry.seq} 号记录（id={entry.id}）的内容与其哈希不符：记录被修改",
+        )
     if entry.prev_hash != walk.hash:
-        return ChainProblem(shard, entry.seq, entry.id, "inserted",
-                            f"第 {shard} 链第 {entry.seq} 号记录（id={entry.id}）未链接到前一条记录：有记录被插入或替换")
+        return ChainProblem(
+            shard,
+            entry.seq,
+            entry.id,
+            "inserted",
+            f"第 {shard} 链第 {entry.seq} 号记录（id={entry.id}）未链接到前一条记录：有记录被插入或替换",
+        )
     walk.seq, walk.hash, walk.entry_id = entry.seq, entry.hash, entry.id
     walk.count += 1
     return None
@@ -85,17 +105,32 @@ def _verify_chain(shard: int) -> tuple[int, ChainProblem | None]:
             return walk.count, problem
     if walk.seq > head_seq:
         extra = entries.filter(seq__gt=head_seq).values_list("id", flat=True).first()
-        return walk.count, ChainProblem(shard, head_seq + 1, extra, "inserted",
-                                        f"第 {shard} 链第 {head_seq + 1} 号记录（id={extra}）在链头（第 {head_seq} 号）之后："
-                                        f"有记录绕过正常写入被追加")
+        return walk.count, ChainProblem(
+            shard,
+            head_seq + 1,
+            extra,
+            "inserted",
+            f"第 {shard} 链第 {head_seq + 1} 号记录（id={extra}）在链头（第 {head_seq} 号）之后："
+            f"有记录绕过正常写入被追加",
+        )
     if walk.seq < head_seq:
-        return walk.count, ChainProblem(shard, walk.seq + 1, None, "head",
-                                        f"第 {shard} 链的链头指向第 {head_seq} 号记录，但链中最后一条是第 {walk.seq} 号："
-                                        f"末尾记录被删除或链头被改动")
+        return walk.count, ChainProblem(
+            shard,
+            walk.seq + 1,
+            None,
+            "head",
+            f"第 {shard} 链的链头指向第 {head_seq} 号记录，但链中最后一条是第 {walk.seq} 号："
+            f"末尾记录被删除或链头被改动",
+        )
     if walk.hash != head_hash:
-        return walk.count, ChainProblem(shard, walk.seq, walk.entry_id, "head",
-                                        f"第 {shard} 链最后一条记录（第 {walk.seq} 号，id={walk.entry_id}）与链头的哈希不符："
-                                        f"该记录被替换或链头被改动")
+        return walk.count, ChainProblem(
+            shard,
+            walk.seq,
+            walk.entry_id,
+            "head",
+            f"第 {shard} 链最后一条记录（第 {walk.seq} 号，id={walk.entry_id}）与链头的哈希不符："
+            f"该记录被替换或链头被改动",
+        )
     return walk.count, None
 
 

@@ -82,7 +82,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return respond(request, 401, {"code": "not_authenticated", "detail": _("请先登录，或在 Authorization 头中提供有效令牌")})
+        return respond(
+            request, 401, {"code": "not_authenticated", "detail": _("请先登录，或在 Authorization 头中提供有效令牌")}
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -95,8 +97,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DataError)
     def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
         # e.g. a NUL byte or an out-of-range number that PostgreSQL refuses to store or compare.
-        return respond(request, 422, {"code": "validation_error",
-                                      "detail": _("请求中含有无法处理的字符或数值，请检查后重试")})
+        return respond(
+            request, 422, {"code": "validation_error", "detail": _("请求中含有无法处理的字符或数值，请检查后重试")}
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

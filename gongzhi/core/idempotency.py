@@ -27,8 +27,13 @@ def new_form_key() -> str:
     return uuid.uuid4().hex
 
 
-def run_idempotent(request: HttpRequest, action: Callable[[], tuple[int, Any]],
-                   serialize: Callable[[Any], Any], *, form_key: str | None = None) -> tuple[int, Any]:
+def run_idempotent(
+    request: HttpRequest,
+    action: Callable[[], tuple[int, Any]],
+    serialize: Callable[[Any], Any],
+    *,
+    form_key: str | None = None,
+) -> tuple[int, Any]:
     """Run ``action`` (returning status and result) once per (user, key); ``serialize`` makes it JSON.
 
     The key is the request's ``Idempotency-Key`` header; for a web form, ``form_key``, the one-time key the
@@ -50,8 +55,9 @@ def run_idempotent(request: HttpRequest, action: Callable[[], tuple[int, Any]],
         with transaction.atomic():
             status, result = action()
             body = serialize(result)
-            IdempotencyRecord.objects.create(user=user, key=key, method=request.method or "", path=request.path,
-                                             status=status, body=body)
+            IdempotencyRecord.objects.create(
+                user=user, key=key, method=request.method or "", path=request.path, status=status, body=body
+            )
     except IntegrityError:
         previous = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if previous is None:
@@ -62,6 +68,8 @@ def run_idempotent(request: HttpRequest, action: Callable[[], tuple[int, Any]],
 
 def _replay(record: IdempotencyRecord, request: HttpRequest) -> tuple[int, Any]:
     if record.path != request.path or record.method != request.method:
-        raise Conflict(_("该幂等键已用于另一个请求（%(method)s %(path)s），请换一个新的键") %
-                       {"method": record.method, "path": record.path})
+        raise Conflict(
+            _("该幂等键已用于另一个请求（%(method)s %(path)s），请换一个新的键")
+            % {"method": record.method, "path": record.path}
+        )
     return record.status, record.body

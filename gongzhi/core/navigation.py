@@ -29,7 +29,9 @@ ITEMS: list[NavItem] = [
     NavItem(_("接单大厅"), "orders:hall", (Role.ORG_ADMIN, Role.ORG_MEMBER)),
     NavItem(_("本组织订单"), "orders:org", (Role.ORG_ADMIN, Role.ORG_MEMBER)),
     NavItem(_("派单与代办"), "orders:dispatch", (*STAFF, Role.DEPT_STAFF)),
-    NavItem(_("督办"), "orders:supervision", (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS, Role.ADMIN)),
+    NavItem(
+        _("督办"), "orders:supervision", (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS, Role.ADMIN)
+    ),
     NavItem(_("辖区订单"), "orders:area", STAFF, elder=False),
     NavItem(_("转办事项"), "orders:inbox", (Role.DEPT_STAFF,)),
     NavItem(_("四张清单"), "lists:index", (*STAFF, Role.DEPT_STAFF, Role.ORG_ADMIN, Role.ORG_MEMBER), elder=False),
@@ -38,7 +40,12 @@ ITEMS: list[NavItem] = [
     NavItem(_("统计"), "insights:dashboard", STAFF, elder=False),
     NavItem(_("排行榜"), "insights:leaderboards", elder=False),
     NavItem(_("社会组织"), "orgs:directory"),
-    NavItem(_("登记管理"), "orgs:registry", (Role.CIVIL_AFFAIRS, Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role.ADMIN), elder=False),
+    NavItem(
+        _("登记管理"),
+        "orgs:registry",
+        (Role.CIVIL_AFFAIRS, Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role.ADMIN),
+        elder=False,
+    ),
     NavItem(_("人才库"), "talents:list", (*STAFF, Role.ORG_ADMIN, Role.ORG_MEMBER), elder=False),
     NavItem(_("资源库"), "resources:list", elder=False),
     NavItem(_("我的账号"), "accounts:account"),

@@ -41,7 +41,9 @@ def run_job(target: str) -> str:
 def _waiting(target: str) -> bool:
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(status="READY", task_path=run_job.module_path, args_kwargs__args__0=target).exists()
+    return DBTaskResult.objects.filter(
+        status="READY", task_path=run_job.module_path, args_kwargs__args__0=target
+    ).exists()
 
 
 def tick(last_run: dict[str, float], now: float) -> list[str]:

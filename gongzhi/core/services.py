@@ -28,9 +28,15 @@ def tasks_reap_stale(now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - STALE_AFTER
     reaped = 0
     for result in DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).order_by("started_at"):
-        result.set_failed(WorkerLost(_("任务进程在运行中停止（%(started)s 开始，超过 %(minutes)s 分钟未结束）") % {
-            "started": timezone.localtime(result.started_at).strftime("%Y-%m-%d %H:%M"),
-            "minutes": int(STALE_AFTER.total_seconds()) // 60}))
+        result.set_failed(
+            WorkerLost(
+                _("任务进程在运行中停止（%(started)s 开始，超过 %(minutes)s 分钟未结束）")
+                % {
+                    "started": timezone.localtime(result.started_at).strftime("%Y-%m-%d %H:%M"),
+                    "minutes": int(STALE_AFTER.total_seconds()) // 60,
+                }
+            )
+        )
         reaped += 1
     if reaped:
         logger.warning("tasks: %s task(s) left running by a stopped worker marked failed", reaped)

@@ -58,8 +58,18 @@ JPEG_QUALITY = 85
 # Pillow's names for what we accept; cameras often write multi-picture JPEGs, which Pillow calls MPO.
 ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "HEIF"})
 # What Pillow raises on malformed input varies by format and decoder; all of it means "damaged file".
-DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
-                 ZeroDivisionError, struct.error, MemoryError)
+DECODE_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    struct.error,
+    MemoryError,
+)
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
@@ -89,6 +99,7 @@ class _Rendered:
 
 
 # --- public API ---------------------------------------------------------------------------------
+
 
 def photo_validate(upload: UploadedFile) -> None:
     """Raise ``ValidationFailed({"photos": [msg]})`` unless ``upload`` would be stored by :func:`photo_store`.
@@ -138,6 +149,7 @@ def photos_discard(photos: Iterable[StoredPhoto], *, storage: Storage | None = N
 
 # --- checking -----------------------------------------------------------------------------------
 
+
 def _refuse(message: str) -> ValidationFailed:
     return ValidationFailed({FIELD: [message]})
 
@@ -146,8 +158,11 @@ def _check_count(count: int, min_count: int, max_count: int) -> None:
     if count < min_count:
         raise _refuse(_("请至少上传 {min} 张服务照片").format(min=min_count))
     if count > max_count:
-        raise _refuse(_("最多可上传 {max} 张照片，您选了 {count} 张：请删去 {extra} 张后再提交").format(
-            max=max_count, count=count, extra=count - max_count))
+        raise _refuse(
+            _("最多可上传 {max} 张照片，您选了 {count} 张：请删去 {extra} 张后再提交").format(
+                max=max_count, count=count, extra=count - max_count
+            )
+        )
 
 
 def _label(upload: UploadedFile) -> str:
@@ -174,8 +189,11 @@ def _read(upload: UploadedFile) -> bytes:
 
 def _too_large(name: str, size: int) -> ValidationFailed:
     size_mb = math.ceil(size * 10 / MB) / 10  # round up, so a file just over the limit never reads "10.0 MB"
-    return _refuse(_("“{name}”有 {size} MB，超过 {limit} MB 的上限：请压缩照片或换一张较小的照片").format(
-        name=name, size=f"{size_mb:.1f}", limit=MAX_BYTES // MB))
+    return _refuse(
+        _("“{name}”有 {size} MB，超过 {limit} MB 的上限：请压缩照片或换一张较小的照片").format(
+            name=name, size=f"{size_mb:.1f}", limit=MAX_BYTES // MB
+        )
+    )
 
 
 def _decode(data: bytes, name: str) -> Image.Image:
@@ -211,11 +229,15 @@ def _check_dimensions(size: tuple[int, int], name: str) -> None:
 
 def _too_many_pixels(name: str, size: tuple[int, int] | None) -> ValidationFailed:
     shown = f"{size[0]}×{size[1]} " if size else ""
-    return _refuse(_("“{name}”尺寸过大（{size}像素）：请缩小到 {limit} 万像素以内、每边不超过 {side} 像素后再上传").format(
-        name=name, size=shown, limit=MAX_PIXELS // 10_000, side=MAX_SIDE))
+    return _refuse(
+        _("“{name}”尺寸过大（{size}像素）：请缩小到 {limit} 万像素以内、每边不超过 {side} 像素后再上传").format(
+            name=name, size=shown, limit=MAX_PIXELS // 10_000, side=MAX_SIDE
+        )
+    )
 
 
 # --- cleaning and encoding ----------------------------------------------------------------------
+
 
 def _render(upload: UploadedFile) -> _Rendered:
     """Check one upload and produce its clean JPEG and thumbnail in memory."""
@@ -225,8 +247,13 @@ def _render(upload: UploadedFile) -> _Rendered:
         clean = _clean_rgb(image)
         thumb = clean.copy()
         thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
-        return _Rendered(photo=_jpeg(clean), thumb=_jpeg(thumb), width=clean.width, height=clean.height,
-                         original_name=str(upload.name or ""))
+        return _Rendered(
+            photo=_jpeg(clean),
+            thumb=_jpeg(thumb),
+            width=clean.width,
+            height=clean.height,
+            original_name=str(upload.name or ""),
+        )
     except DECODE_ERRORS:
         raise _damaged(name) from None
     finally:
@@ -240,7 +267,8 @@ def _clean_rgb(image: Image.Image) -> Image.Image:
         # 16-bit greyscale: Pillow would clip it to white, so scale it down to 8 bits first.
         upright = upright.convert("I").point(lambda value: value / 256).convert("L")
     has_alpha = upright.mode in {"RGBA", "LA", "PA", "RGBa", "La"} or (
-        upright.mode == "P" and "transparency" in upright.info)
+        upright.mode == "P" and "transparency" in upright.info
+    )
     pixels = _to_srgb(upright, "RGBA" if has_alpha else "RGB")
     clean = Image.new("RGB", pixels.size, "white")
     clean.paste(pixels, mask=pixels.getchannel("A") if has_alpha else None)
@@ -255,8 +283,9 @@ def _to_srgb(image: Image.Image, mode: str) -> Image.Image:
     icc = image.info.get("icc_profile")
     if icc:
         try:
-            converted = ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB,
-                                                  outputMode=mode)
+            converted = ImageCms.profileToProfile(
+                image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode=mode
+            )
             if converted is not None:
                 return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
@@ -272,6 +301,7 @@ def _jpeg(image: Image.Image) -> bytes:
 
 # --- storing ------------------------------------------------------------------------------------
 
+
 def _store_all(rendered: list[_Rendered], *, prefix: str, storage: Storage | None) -> list[StoredPhoto]:
     """Write every photo and thumbnail; on any failure delete what was written and re-raise."""
     storage = storage or default_storage
@@ -283,9 +313,17 @@ def _store_all(rendered: list[_Rendered], *, prefix: str, storage: Storage | Non
             key = uuid.uuid4().hex
             path = _save(storage, f"{folder}/{key}.jpg", item.photo, written)
             thumb_path = _save(storage, f"{folder}/{key}_thumb.jpg", item.thumb, written)
-            stored.append(StoredPhoto(
-                path=path, thumb_path=thumb_path, width=item.width, height=item.height, bytes=len(item.photo),
-                original_name=item.original_name, sha256=hashlib.sha256(item.photo).hexdigest()))
+            stored.append(
+                StoredPhoto(
+                    path=path,
+                    thumb_path=thumb_path,
+                    width=item.width,
+                    height=item.height,
+                    bytes=len(item.photo),
+                    original_name=item.original_name,
+                    sha256=hashlib.sha256(item.photo).hexdigest(),
+                )
+            )
     except BaseException:
         _delete_quietly(written, storage)
         raise

@@ -26,13 +26,17 @@ def workspace(request: HttpRequest) -> HttpResponse:
     role = primary_role(request.user)
     title, intro = ROLE_HOMES.get(role or "", (None, None))
     roles = grants_for(request.user).roles() | ({Role.ADMIN.value} if role == Role.ADMIN else set())
-    return render(request, "core/workspace.html", {
-        "role": role,
-        "title": title,
-        "intro": intro,
-        "scopes": roles_of(request.user),
-        "panels": panels_for(request, roles),
-    })
+    return render(
+        request,
+        "core/workspace.html",
+        {
+            "role": role,
+            "title": title,
+            "intro": intro,
+            "scopes": roles_of(request.user),
+            "panels": panels_for(request, roles),
+        },
+    )
 
 
 @require_POST
@@ -41,11 +45,19 @@ def elder_toggle(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         user_set_elder_mode(user=request.user, enabled=enabled)  # type: ignore[arg-type]
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     response = redirect(target)
-    response.set_cookie(ELDER_COOKIE, "1" if enabled else "0", max_age=365 * 24 * 3600, samesite="Lax",
-                        secure=request.is_secure(), httponly=True)
+    response.set_cookie(
+        ELDER_COOKIE,
+        "1" if enabled else "0",
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
     return response
 
 

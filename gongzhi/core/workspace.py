@@ -45,8 +45,4 @@ def register_panel(panel: Panel) -> None:
 
 
 def panels_for(request: HttpRequest, roles: set[str]) -> list[dict[str, Any]]:
-    return [
-        {"template": p.template, **p.context(request)}
-        for p in PANELS
-        if roles & set(p.roles)
-    ]
+    return [{"template": p.template, **p.context(request)} for p in PANELS if roles & set(p.roles)]

@@ -41,7 +41,9 @@ class BoardFilters(Schema):
     period: str | None = Field(None, description="2026、2026-Q3、2026-05 或 2026-01:2026-06；默认今年")
     area: str | None = Field(None, description="区划代码（排行榜：区县或街道；统计：本人辖区内任一区域）")
     category: str | None = Field(None, description="服务类别代码（含其子类别）")
-    org_type: str | None = Field(None, description="组织类型：social_group、service_institution、foundation、community_group")
+    org_type: str | None = Field(
+        None, description="组织类型：social_group、service_institution、foundation、community_group"
+    )
     limit: int | None = Field(None, ge=1, le=500, description="最多返回多少行（默认 20）")
     format: Format = "json"
 
@@ -52,10 +54,19 @@ def _out(table: selectors.Table, fmt: str) -> Any:
     return {**table.as_dict(), "meta": table.meta}
 
 
-@router.get("/leaderboards/{kind}", response={200: TableOut}, summary="排行榜：categories 类别、accepted 接单、praise 好评")
+@router.get(
+    "/leaderboards/{kind}", response={200: TableOut}, summary="排行榜：categories 类别、accepted 接单、praise 好评"
+)
 def leaderboard(request: HttpRequest, kind: str, filters: Query[BoardFilters]) -> Any:
-    table = selectors.leaderboard(request.user, kind, area=filters.area, period=filters.period,
-                                  category=filters.category, org_type=filters.org_type, limit=filters.limit)
+    table = selectors.leaderboard(
+        request.user,
+        kind,
+        area=filters.area,
+        period=filters.period,
+        category=filters.category,
+        org_type=filters.org_type,
+        limit=filters.limit,
+    )
     return _out(table, filters.format)
 
 
@@ -67,8 +78,14 @@ class DashboardOut(Schema):
 
 @router.get("/dashboard", response=DashboardOut, summary="统计：本人辖区的趋势、类别、区域、排行、指标、预警与超期")
 def dashboard(request: HttpRequest, filters: Query[BoardFilters]) -> Any:
-    board = selectors.dashboard(request.user, area=filters.area, period=filters.period, category=filters.category,
-                                org_type=filters.org_type, limit=filters.limit).as_dict()
+    board = selectors.dashboard(
+        request.user,
+        area=filters.area,
+        period=filters.period,
+        category=filters.category,
+        org_type=filters.org_type,
+        limit=filters.limit,
+    ).as_dict()
     # Rendered without a second validation: the selectors build the tables to DashboardOut (a test holds
     # them to it), and validating a hundred rows again on every call costs a tenth of the request.
     from gongzhi.api import api  # the project's NinjaAPI (it imports this module, so not at the top)
@@ -76,16 +93,23 @@ def dashboard(request: HttpRequest, filters: Query[BoardFilters]) -> Any:
     return api.create_response(request, board, status=200)
 
 
-@router.get("/dashboard/{table}", response={200: TableOut},
-            summary="统计中的一张表（format=xlsx 或 csv 导出全部行）")
+@router.get("/dashboard/{table}", response={200: TableOut}, summary="统计中的一张表（format=xlsx 或 csv 导出全部行）")
 def dashboard_table(request: HttpRequest, table: str, filters: Query[BoardFilters]) -> Any:
     limit = filters.limit if filters.format == "json" else selectors.MAX_LIMIT
-    board = selectors.dashboard(request.user, area=filters.area, period=filters.period, category=filters.category,
-                                org_type=filters.org_type, only=table, limit=limit)
+    board = selectors.dashboard(
+        request.user,
+        area=filters.area,
+        period=filters.period,
+        category=filters.category,
+        org_type=filters.org_type,
+        only=table,
+        limit=limit,
+    )
     return _out(board.tables[table], filters.format)
 
 
 # ---- warnings -------------------------------------------------------------------------------------------
+
 
 class WarningOut(Schema):
     id: int
@@ -107,12 +131,24 @@ class WarningOut(Schema):
 
 
 def _warning(w: Any, orders: list[int] | None = None) -> dict[str, Any]:
-    return {"id": w.pk, "area": w.area.display_name, "area_code": w.area.code, "category": w.category.name,
-            "status": w.status, "recent": w.recent, "weekly": w.weekly, "baseline_mean": w.baseline_mean,
-            "baseline_sd": w.baseline_sd, "threshold": w.threshold, "window_start": w.window_start.isoformat(),
-            "window_end": w.window_end.isoformat(), "raised_at": w.raised_at.isoformat(),
-            "handled_at": w.handled_at.isoformat() if w.handled_at else None, "handle_note": w.handle_note,
-            "orders": orders or []}
+    return {
+        "id": w.pk,
+        "area": w.area.display_name,
+        "area_code": w.area.code,
+        "category": w.category.name,
+        "status": w.status,
+        "recent": w.recent,
+        "weekly": w.weekly,
+        "baseline_mean": w.baseline_mean,
+        "baseline_sd": w.baseline_sd,
+        "threshold": w.threshold,
+        "window_start": w.window_start.isoformat(),
+        "window_end": w.window_end.isoformat(),
+        "raised_at": w.raised_at.isoformat(),
+        "handled_at": w.handled_at.isoformat() if w.handled_at else None,
+        "handle_note": w.handle_note,
+        "orders": orders or [],
+    }
 
 
 @router.get("/warnings", response=list[WarningOut], summary="热点预警（status=open 待处置 / handled 已处置 / all）")
@@ -137,6 +173,7 @@ def handle(request: HttpRequest, warning_id: int, payload: HandleIn) -> Any:
 
 # ---- points ---------------------------------------------------------------------------------------------
 
+
 class RankingOut(Schema):
     year: int
     frozen: bool
@@ -148,8 +185,13 @@ class RankingOut(Schema):
 @router.get("/points/{year}", response=RankingOut, summary="年度评价积分排名（已固化则为固化结果）")
 def ranking(request: HttpRequest, year: int) -> Any:
     r = selectors.points_ranking(request.user, year)
-    return {"year": r.year, "frozen": r.frozen, "frozen_at": r.frozen_at.isoformat() if r.frozen_at else None,
-            "weights": r.weights, "entries": r.entries}
+    return {
+        "year": r.year,
+        "frozen": r.frozen,
+        "frozen_at": r.frozen_at.isoformat() if r.frozen_at else None,
+        "weights": r.weights,
+        "entries": r.entries,
+    }
 
 
 @router.get("/points/{year}/orgs/{org_id}", response=dict[str, Any], summary="某组织的年度积分，逐项说明")
@@ -171,4 +213,3 @@ def formula(request: HttpRequest, year: int, payload: FormulaIn) -> Any:
 def freeze(request: HttpRequest, year: int) -> Any:
     services.points_freeze(actor=request.user, year=year)
     return ranking(request, year)
-

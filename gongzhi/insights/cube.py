@@ -40,6 +40,7 @@ PERIOD_HELP = "期间格式：2026（全年）、2026-Q3（季度）、2026-05�
 
 # ---- period ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Period:
     start: date  # first day of the first month
@@ -95,6 +96,7 @@ def parse_period(text: str | None, today: date | None = None) -> Period:
 
 
 # ---- scope ----------------------------------------------------------------------------------------
+
 
 def path_depth(path: str) -> int:
     return path.count("/") - 1
@@ -207,6 +209,7 @@ def public_scope(area_code: str | None = None) -> Scope:
 
 # ---- filters --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Filters:
     period: Period
@@ -215,8 +218,9 @@ class Filters:
     category_ids: tuple[int, ...] = ()  # the category and its children
 
 
-def parse_filters(*, period: str | None = None, category: str | None = None, org_type: str | None = None,
-                  today: date | None = None) -> Filters:
+def parse_filters(
+    *, period: str | None = None, category: str | None = None, org_type: str | None = None, today: date | None = None
+) -> Filters:
     cat = None
     if category:
         cat = Category.objects.filter(code=category.strip()).first()
@@ -229,6 +233,7 @@ def parse_filters(*, period: str | None = None, category: str | None = None, org
 
 
 # ---- the query --------------------------------------------------------------------------------------
+
 
 def pick_grain(geo: int, *, category: bool, org: bool, period: str = MONTH) -> Grain:
     """The smallest grain of ``period`` cells keeping these dimensions (LookupError: none has them)."""
@@ -337,8 +342,11 @@ def _when(scope: Scope, filters: Filters, group: tuple[str, ...]) -> tuple[str, 
         ytd: int | None = pick_grain(geo, category=category, org=org, period=YTD).code
     except LookupError:  # community levels keep no year-to-date cells
         ytd = None
-    parts = split_period(filters.period, ytd=ytd is not None) if "month" not in group else Parts(
-        ranges=((filters.period.start, filters.period.end),))
+    parts = (
+        split_period(filters.period, ytd=ytd is not None)
+        if "month" not in group
+        else Parts(ranges=((filters.period.start, filters.period.end),))
+    )
     quote, table = connection.ops.quote_name, connection.ops.quote_name(Tally._meta.db_table)
     grain, month = f"{table}.{quote('grain')}", f"{table}.{quote('month')}"
     day = connection.ops.adapt_datefield_value
@@ -383,8 +391,7 @@ class Labels:
     parent: tuple[tuple[str, str], ...] = ()  # columns of the row's parent (same table, by parent_id)
 
 
-def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, ...],
-             labels: Labels | None) -> str:
+def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, ...], labels: Labels | None) -> str:
     """SELECT group, SUM(metric)… FROM the counters WHERE ``where`` (less the cells WHERE ``less``): written
     here rather than through the ORM, because compiling dozens of SUM expressions costs more than the query
     itself. ``labels`` joins what the (single) group column points at to the summed rows — after the sum,
@@ -399,8 +406,10 @@ def _sum_sql(where: str, less: str, group: tuple[str, ...], metrics: tuple[str, 
         cols = ", ".join(f"{table}.{quote(c)}" for c in group)
         plus = ", ".join(f"{table}.{quote(m)} AS {quote(m)}" for m in metrics)
         minus = ", ".join(f"-{table}.{quote(m)} AS {quote(m)}" for m in metrics)
-        sql += (f"(SELECT {cols}, {plus} FROM {table} WHERE {where} "  # noqa: S608 - our own identifiers
-                f"UNION ALL SELECT {cols}, {minus} FROM {table} WHERE {less}) {source}")
+        sql += (
+            f"(SELECT {cols}, {plus} FROM {table} WHERE {where} "  # noqa: S608 - our own identifiers
+            f"UNION ALL SELECT {cols}, {minus} FROM {table} WHERE {less}) {source}"
+        )
     else:
         sql += f"{table} WHERE {where}"
     sql += f" GROUP BY {keys}"
@@ -431,8 +440,15 @@ def _where(user: Any, scope: Scope, filters: Filters, group: tuple[str, ...]) ->
     return when, less, [*params, *less_params]
 
 
-def cell_rows(user: Any, scope: Scope, filters: Filters, *, group: tuple[str, ...],
-              metrics: tuple[str, ...], labels: Labels | None = None) -> list[tuple[Any, ...]]:
+def cell_rows(
+    user: Any,
+    scope: Scope,
+    filters: Filters,
+    *,
+    group: tuple[str, ...],
+    metrics: tuple[str, ...],
+    labels: Labels | None = None,
+) -> list[tuple[Any, ...]]:
     """The counters summed per ``group``, over the cells the user may read, as tuples: the group columns, the
     labelled columns (``labels``, one group column) and the metrics, in that order."""
     where = _where(user, scope, filters, group)
@@ -444,12 +460,21 @@ def cell_rows(user: Any, scope: Scope, filters: Filters, *, group: tuple[str, ..
         return cursor.fetchall()
 
 
-def cells(user: Any, scope: Scope, filters: Filters, *, group: tuple[str, ...],
-          metrics: tuple[str, ...], labels: Labels | None = None) -> list[dict[str, Any]]:
+def cells(
+    user: Any,
+    scope: Scope,
+    filters: Filters,
+    *,
+    group: tuple[str, ...],
+    metrics: tuple[str, ...],
+    labels: Labels | None = None,
+) -> list[dict[str, Any]]:
     """``cell_rows`` as dicts by column name (the labelled columns by their keys in ``labels``)."""
     names = (*group, *((k for _c, k in (*labels.columns, *labels.parent)) if labels else ()), *metrics)
-    rows = [dict(zip(names, row, strict=True))
-            for row in cell_rows(user, scope, filters, group=group, metrics=metrics, labels=labels)]
+    rows = [
+        dict(zip(names, row, strict=True))
+        for row in cell_rows(user, scope, filters, group=group, metrics=metrics, labels=labels)
+    ]
     if "month" in group:
         for r in rows:
             r["month"] = _as_date(r["month"])

@@ -48,8 +48,10 @@ def header(col: Any, row_kind: str | None = None) -> str:
 
 
 def _filters_line(meta: dict[str, Any]) -> str:
-    parts = [_("期间：%(p)s") % {"p": meta.get("period_label", "")},
-             _("区域：%(a)s") % {"a": meta.get("area_label", "")}]
+    parts = [
+        _("期间：%(p)s") % {"p": meta.get("period_label", "")},
+        _("区域：%(a)s") % {"a": meta.get("area_label", "")},
+    ]
     if meta.get("category"):
         parts.append(_("类别：%(c)s") % {"c": meta["category"]})
     if meta.get("org_type"):

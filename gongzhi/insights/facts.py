@@ -163,11 +163,15 @@ class Grain:
         return tuple(fact.month.replace(month=m) for m in range(fact.month.month, 12))
 
     def key(self, fact: Fact, month: date) -> tuple[Any, ...]:
-        return (self.code, month, fact.district_id,
-                fact.street_id if self.geo >= GEO_STREET else 0,
-                fact.area_id if self.geo >= GEO_AREA else 0,
-                fact.category_id if self.category else 0,
-                fact.org_id if self.org else 0)
+        return (
+            self.code,
+            month,
+            fact.district_id,
+            fact.street_id if self.geo >= GEO_STREET else 0,
+            fact.area_id if self.geo >= GEO_AREA else 0,
+            fact.category_id if self.category else 0,
+            fact.org_id if self.org else 0,
+        )
 
     def serves(self, geo: int, category: bool, org: bool) -> bool:
         return self.geo >= geo and (self.category or not category) and (self.org or not org)
@@ -186,20 +190,23 @@ _ALL = (MONTH, YEAR, YTD)
 #   area need no category, and read a street's one cell a month, or a community's few, instead of every
 #   category of them. For whole years and year to date the cells with categories serve them, a few hundred
 #   rows at most, so these levels cost a transition two cells, not sixteen.
-_LEVELS = ((7, "street", GEO_STREET, False, False, (MONTH,)),
-           (1, "street×category", GEO_STREET, True, False, _ALL),
-           (2, "organization", GEO_DISTRICT, False, True, _ALL),
-           (3, "category×organization", GEO_DISTRICT, True, True, _ALL),
-           (4, "street×category×organization", GEO_STREET, True, True, _ALL),
-           (8, "area", GEO_AREA, False, False, (MONTH,)),
-           (5, "area×category", GEO_AREA, True, False, (MONTH, YEAR)),
-           (6, "area×category×organization", GEO_AREA, True, True, (MONTH, YEAR)))
+_LEVELS = (
+    (7, "street", GEO_STREET, False, False, (MONTH,)),
+    (1, "street×category", GEO_STREET, True, False, _ALL),
+    (2, "organization", GEO_DISTRICT, False, True, _ALL),
+    (3, "category×organization", GEO_DISTRICT, True, True, _ALL),
+    (4, "street×category×organization", GEO_STREET, True, True, _ALL),
+    (8, "area", GEO_AREA, False, False, (MONTH,)),
+    (5, "area×category", GEO_AREA, True, False, (MONTH, YEAR)),
+    (6, "area×category×organization", GEO_AREA, True, True, (MONTH, YEAR)),
+)
 _SUFFIX = {MONTH: "", YEAR: " / year", YTD: " / year to date"}
 GRAINS: tuple[Grain, ...] = tuple(
     Grain(code + offset, f"{name}{_SUFFIX[period]}", geo, cat, org, period)
     for period, offset in ((MONTH, 0), (YEAR, 10), (YTD, 20))
     for code, name, geo, cat, org, periods in _LEVELS
-    if period in periods)
+    if period in periods
+)
 GRAIN_BY_CODE = {g.code: g for g in GRAINS}
 
 
@@ -241,7 +248,7 @@ def bucket_bounds(k: int) -> tuple[float, float]:
     """The minutes a bucket covers, [low, high); the last bucket is read as one more octave."""
     if k == 0:
         return 0.0, 1.0
-    return float(2 ** (k - 1)), float(2 ** k)
+    return float(2 ** (k - 1)), float(2**k)
 
 
 def chosen_stars(ratings: Iterable[tuple[str, int, datetime, int]]) -> int | None:
@@ -261,25 +268,40 @@ def fact_of(order: Any, *, district_id: int, street_id: int, stars: int | None) 
     done = state in DONE and order.completed_at is not None
     taken_due = taken and order.accept_by is not None
     done_due = done and order.complete_by is not None
-    fast = (done and order.accepted_at is not None
-            and (order.completed_at - order.accepted_at).total_seconds() <= conf.fast_minutes() * 60)
+    fast = (
+        done
+        and order.accepted_at is not None
+        and (order.completed_at - order.accepted_at).total_seconds() <= conf.fast_minutes() * 60
+    )
     month = month_of(order.created_at)
     due_at = order.accept_by if state in AWAITING else order.complete_by if state in IN_HAND else None
     return Fact(
-        order_id=order.id, month=month, district_id=district_id or 0,
-        street_id=street_id or 0, area_id=order.area_id, category_id=order.category_id,
-        org_id=order.org_id or 0, state=state,
-        taken_due=taken_due, taken_ontime=taken_due and order.accepted_at <= order.accept_by,
-        done_due=done_due, done_ontime=done_due and order.completed_at <= order.complete_by,
-        ever_done=done or order.reopen_count > 0, reopened=order.reopen_count > 0, reopens=order.reopen_count,
-        fast=fast, stars=stars,
+        order_id=order.id,
+        month=month,
+        district_id=district_id or 0,
+        street_id=street_id or 0,
+        area_id=order.area_id,
+        category_id=order.category_id,
+        org_id=order.org_id or 0,
+        state=state,
+        taken_due=taken_due,
+        taken_ontime=taken_due and order.accepted_at <= order.accept_by,
+        done_due=done_due,
+        done_ontime=done_due and order.completed_at <= order.complete_by,
+        ever_done=done or order.reopen_count > 0,
+        reopened=order.reopen_count > 0,
+        reopens=order.reopen_count,
+        fast=fast,
+        stars=stars,
         ta=duration_bucket(order.created_at, order.accepted_at) if taken else None,
         tc=duration_bucket(order.created_at, order.completed_at) if done else None,
-        due_at=due_at, year=month.replace(month=1),
+        due_at=due_at,
+        year=month.replace(month=1),
     )
 
 
 # ---- figures read back from the counters -----------------------------------------------------------
+
 
 def ratio(num: int, den: int) -> float | None:
     return num / den if den else None

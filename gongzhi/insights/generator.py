@@ -48,30 +48,85 @@ LOADED = (Order, OrderEvent, Rating, LedgerEntry, OrderFact)
 MIN = 60.0
 
 CATEGORY_WEIGHTS = {
-    "elderly_care": 14, "elderly_meal": 10, "elderly_visit": 8, "disability": 5, "youth_tutoring": 6,
-    "mediation_neighbour": 6, "legal": 4, "counseling": 4, "health_checkup": 7, "culture": 6, "sanitation": 7,
-    "property_repair": 9, "employment": 3, "other": 3,
+    "elderly_care": 14,
+    "elderly_meal": 10,
+    "elderly_visit": 8,
+    "disability": 5,
+    "youth_tutoring": 6,
+    "mediation_neighbour": 6,
+    "legal": 4,
+    "counseling": 4,
+    "health_checkup": 7,
+    "culture": 6,
+    "sanitation": 7,
+    "property_repair": 9,
+    "employment": 3,
+    "other": 3,
 }
 FIELDS = {  # an organization's field → the categories it serves
-    "养老": ["elderly_care", "elderly_meal", "elderly_visit"], "助残": ["disability", "elderly_care"],
-    "青少年": ["youth_tutoring", "counseling"], "调解": ["mediation_neighbour", "legal"], "法律": ["legal"],
-    "心理": ["counseling"], "健康": ["health_checkup", "elderly_visit"], "文体": ["culture"],
-    "环境": ["sanitation"], "物业": ["property_repair", "sanitation"], "就业": ["employment"],
+    "养老": ["elderly_care", "elderly_meal", "elderly_visit"],
+    "助残": ["disability", "elderly_care"],
+    "青少年": ["youth_tutoring", "counseling"],
+    "调解": ["mediation_neighbour", "legal"],
+    "法律": ["legal"],
+    "心理": ["counseling"],
+    "健康": ["health_checkup", "elderly_visit"],
+    "文体": ["culture"],
+    "环境": ["sanitation"],
+    "物业": ["property_repair", "sanitation"],
+    "就业": ["employment"],
     "综合": ["other", "elderly_visit", "culture"],
 }
-PREFIXES = ["海韵", "和美", "暖阳", "邻里", "乐龄", "阳光", "同心", "善行", "爱心", "康宁", "星辰", "绿洲", "渔港", "海岛",
-            "金塘", "莲花", "东海", "晨曦", "安馨", "惠民", "润泽", "朝阳", "启航", "馨家", "益众"]
-SUFFIXES = [("社会工作服务中心", OrgType.SERVICE_INSTITUTION, 4), ("服务社", OrgType.SERVICE_INSTITUTION, 2),
-            ("协会", OrgType.SOCIAL_GROUP, 2), ("志愿服务队", OrgType.COMMUNITY_GROUP, 4),
-            ("互助会", OrgType.COMMUNITY_GROUP, 2), ("公益基金会", OrgType.FOUNDATION, 1)]
+PREFIXES = [
+    "海韵",
+    "和美",
+    "暖阳",
+    "邻里",
+    "乐龄",
+    "阳光",
+    "同心",
+    "善行",
+    "爱心",
+    "康宁",
+    "星辰",
+    "绿洲",
+    "渔港",
+    "海岛",
+    "金塘",
+    "莲花",
+    "东海",
+    "晨曦",
+    "安馨",
+    "惠民",
+    "润泽",
+    "朝阳",
+    "启航",
+    "馨家",
+    "益众",
+]
+SUFFIXES = [
+    ("社会工作服务中心", OrgType.SERVICE_INSTITUTION, 4),
+    ("服务社", OrgType.SERVICE_INSTITUTION, 2),
+    ("协会", OrgType.SOCIAL_GROUP, 2),
+    ("志愿服务队", OrgType.COMMUNITY_GROUP, 4),
+    ("互助会", OrgType.COMMUNITY_GROUP, 2),
+    ("公益基金会", OrgType.FOUNDATION, 1),
+]
 TITLES = {
-    "elderly_care": ["独居老人日常照料", "助浴服务", "上门打扫卫生"], "elderly_meal": ["老年助餐送餐", "午餐送餐上门"],
-    "elderly_visit": ["空巢老人探访", "高龄老人陪伴聊天"], "disability": ["轮椅维修", "残疾人出行协助"],
-    "youth_tutoring": ["暑期儿童托管", "课后作业辅导"], "mediation_neighbour": ["楼上漏水纠纷", "邻里噪音纠纷"],
-    "legal": ["工资拖欠咨询", "遗产继承咨询"], "counseling": ["青少年心理疏导", "老人情绪疏导"],
-    "health_checkup": ["慢病老人上门体检", "上门量血压"], "culture": ["广场舞场地协调", "社区合唱排练"],
-    "sanitation": ["楼道垃圾清理", "垃圾分类督导"], "property_repair": ["楼道灯不亮", "水管漏水维修", "门锁损坏"],
-    "employment": ["失业人员技能培训", "求职信息咨询"], "other": ["旧衣物捐赠", "代购生活用品"],
+    "elderly_care": ["独居老人日常照料", "助浴服务", "上门打扫卫生"],
+    "elderly_meal": ["老年助餐送餐", "午餐送餐上门"],
+    "elderly_visit": ["空巢老人探访", "高龄老人陪伴聊天"],
+    "disability": ["轮椅维修", "残疾人出行协助"],
+    "youth_tutoring": ["暑期儿童托管", "课后作业辅导"],
+    "mediation_neighbour": ["楼上漏水纠纷", "邻里噪音纠纷"],
+    "legal": ["工资拖欠咨询", "遗产继承咨询"],
+    "counseling": ["青少年心理疏导", "老人情绪疏导"],
+    "health_checkup": ["慢病老人上门体检", "上门量血压"],
+    "culture": ["广场舞场地协调", "社区合唱排练"],
+    "sanitation": ["楼道垃圾清理", "垃圾分类督导"],
+    "property_repair": ["楼道灯不亮", "水管漏水维修", "门锁损坏"],
+    "employment": ["失业人员技能培训", "求职信息咨询"],
+    "other": ["旧衣物捐赠", "代购生活用品"],
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 CALLS = ["先生", "女士", "阿姨", "大爷", "奶奶"]
@@ -142,6 +197,7 @@ class Sink:
 
 # ---- the world: areas, organizations, people -------------------------------------------------------------
 
+
 @dataclass
 class Community:
     area: Area
@@ -194,9 +250,16 @@ def _org_name(rng: random.Random, street: str, taken: set[str]) -> tuple[str, st
 
 def _traits(rng: random.Random, org_id: int, streets: set[int], categories: set[str]) -> Org:
     gamer = rng.random() < 0.04
-    return Org(org_id, streets, categories, size=rng.paretovariate(1.3), speed=rng.lognormvariate(0, 0.5),
-               stars=min(4.9, max(3.0, rng.gauss(4.3, 0.35))), reopen=rng.choice([0.01, 0.02, 0.03, 0.06]),
-               fast=0.35 if gamer else 0.005)
+    return Org(
+        org_id,
+        streets,
+        categories,
+        size=rng.paretovariate(1.3),
+        speed=rng.lognormvariate(0, 0.5),
+        stars=min(4.9, max(3.0, rng.gauss(4.3, 0.35))),
+        reopen=rng.choice([0.01, 0.02, 0.03, 0.06]),
+        fast=0.35 if gamer else 0.005,
+    )
 
 
 def _organizations(rng: random.Random, n_orders: int, communities: list[Community], now: datetime) -> list[Org]:
@@ -210,9 +273,20 @@ def _organizations(rng: random.Random, n_orders: int, communities: list[Communit
     for _k in range(wanted - len(existing)):
         street_id = rng.choice(list(streets))
         name, field_name, org_type = _org_name(rng, street_names[street_id].replace("街道", ""), taken)
-        new.append((Organization(name=name, org_type=org_type, status=OrgStatus.ACTIVE, summary=MARK,
-                                 categories=field_name, home_area=streets[street_id].area,
-                                 registered_on=(now - timedelta(days=rng.randint(400, 4000))).date()), street_id))
+        new.append(
+            (
+                Organization(
+                    name=name,
+                    org_type=org_type,
+                    status=OrgStatus.ACTIVE,
+                    summary=MARK,
+                    categories=field_name,
+                    home_area=streets[street_id].area,
+                    registered_on=(now - timedelta(days=rng.randint(400, 4000))).date(),
+                ),
+                street_id,
+            )
+        )
     Organization.objects.bulk_create([o for o, _s in new], batch_size=500)
     through = Organization.areas_served.through
     created = list(Organization.objects.filter(summary=MARK).exclude(pk__in=[o.pk for o in existing]))
@@ -221,7 +295,8 @@ def _organizations(rng: random.Random, n_orders: int, communities: list[Communit
     orgs = []
     served: dict[int, set[int]] = {}
     for org_id, area_id in through.objects.filter(organization__in=existing + created).values_list(
-            "organization_id", "area_id"):
+        "organization_id", "area_id"
+    ):
         served.setdefault(org_id, set()).add(area_id)
     for o in existing + created:
         cats = set()
@@ -229,8 +304,11 @@ def _organizations(rng: random.Random, n_orders: int, communities: list[Communit
             cats |= set(FIELDS.get(f, FIELDS["综合"]))
         orgs.append(_traits(rng, o.pk, served.get(o.pk, set()), cats))
     admins = dict(Grant.objects.filter(role=Role.ORG_ADMIN).order_by("-pk").values_list("organization_id", "user_id"))
-    for o in Organization.objects.filter(status__in=[OrgStatus.ACTIVE, OrgStatus.REGISTERED, OrgStatus.FILED]) \
-            .exclude(summary=MARK).prefetch_related("areas_served"):
+    for o in (
+        Organization.objects.filter(status__in=[OrgStatus.ACTIVE, OrgStatus.REGISTERED, OrgStatus.FILED])
+        .exclude(summary=MARK)
+        .prefetch_related("areas_served")
+    ):
         street_ids: set[int] = set()
         for a in o.areas_served.all():
             if a.level == Level.DISTRICT:
@@ -252,7 +330,9 @@ def _people(communities: list[Community], orgs: list[Org]) -> None:
         names = [f"gen_cw_{c.area.code}"] + [f"gen_r_{c.area.code}_{k}" for k in range(8)]
         for n in names:
             if n not in existing:
-                users.append(User(username=n, password=locked, display_name="演示居民" if "_r_" in n else "演示社区工作者"))
+                users.append(
+                    User(username=n, password=locked, display_name="演示居民" if "_r_" in n else "演示社区工作者")
+                )
     gen_orgs = {o.pk for o in Organization.objects.filter(summary=MARK)}
     for org in orgs:
         n = f"gen_org_{org.id}"
@@ -279,6 +359,7 @@ def _people(communities: list[Community], orgs: list[Org]) -> None:
 
 
 # ---- one order's life ---------------------------------------------------------------------------------------
+
 
 class Deadlines:
     """Working-day deadlines, cached per (day, days): they depend only on the day the clock starts."""
@@ -307,8 +388,15 @@ class Life:
 
 
 class World:
-    def __init__(self, rng: random.Random, now: datetime, days: int, communities: list[Community],
-                 orgs: list[Org], categories: dict[str, Category]) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        now: datetime,
+        days: int,
+        communities: list[Community],
+        orgs: list[Org],
+        categories: dict[str, Category],
+    ) -> None:
         self.rng, self.now, self.days = rng, now, days
         self.communities = communities
         self.community_weights = _cumulative([c.weight for c in communities])
@@ -373,8 +461,15 @@ def _stars(rng: random.Random, mean: float) -> int:
     return max(1, min(5, round(rng.gauss(mean, 0.8))))
 
 
-def simulate(w: World, order_id: int, *, created: datetime | None = None, community: Community | None = None,
-             category: str | None = None, area: Area | None = None) -> Life:
+def simulate(
+    w: World,
+    order_id: int,
+    *,
+    created: datetime | None = None,
+    community: Community | None = None,
+    category: str | None = None,
+    area: Area | None = None,
+) -> Life:
     rng = w.rng
     c = community or w.communities[_pick(rng, w.community_weights)]
     code = category or w.cat_codes[_pick(rng, w.cat_weights)]
@@ -385,20 +480,38 @@ def simulate(w: World, order_id: int, *, created: datetime | None = None, commun
     accept_days = cat.urgent_accept_days if urgent else cat.accept_days
     complete_days = cat.urgent_complete_days if urgent else cat.complete_days
     r = rng.random()
-    channel = "web" if r < 0.45 else "proxy" if r < 0.6 else "hotline" if r < 0.75 else \
-        ("patrol" if area.level == Level.GRID else "proxy") if r < 0.8 else "dispatch"
+    channel = (
+        "web"
+        if r < 0.45
+        else "proxy"
+        if r < 0.6
+        else "hotline"
+        if r < 0.75
+        else ("patrol" if area.level == Level.GRID else "proxy")
+        if r < 0.8
+        else "dispatch"
+    )
     requester = rng.choice(c.resident_ids) if channel == "web" else None
     creator = requester if channel == "web" else c.worker_id
     special = channel != "dispatch" and rng.random() < 0.06
     o: dict[str, Any] = {
-        "id": order_id, "channel": channel, "scenario": "special" if special else "common" if rng.random() < 0.04
-        else "individual", "urgency": "urgent" if urgent else "normal", "category_id": cat.pk,
-        "title": rng.choice(TITLES.get(code, TITLES["other"])), "description": "居民通过平台提出的服务需求（演示数据）。",
-        "area_id": area.pk, "community_id": c.area.pk,
+        "id": order_id,
+        "channel": channel,
+        "scenario": "special" if special else "common" if rng.random() < 0.04 else "individual",
+        "urgency": "urgent" if urgent else "normal",
+        "category_id": cat.pk,
+        "title": rng.choice(TITLES.get(code, TITLES["other"])),
+        "description": "居民通过平台提出的服务需求（演示数据）。",
+        "area_id": area.pk,
+        "community_id": c.area.pk,
         "address": f"{c.area.short_name or c.area.name}{rng.randint(1, 30)}号楼{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
-        "requester_id": requester, "contact_name": rng.choice(SURNAMES) + rng.choice(CALLS),
-        "contact_phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", "created_by_id": creator,
-        "created_at": t0, "state": "pending", "reopen_count": 0,
+        "requester_id": requester,
+        "contact_name": rng.choice(SURNAMES) + rng.choice(CALLS),
+        "contact_phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+        "created_by_id": creator,
+        "created_at": t0,
+        "state": "pending",
+        "reopen_count": 0,
     }
     events: list[dict[str, Any]] = []
 
@@ -408,10 +521,20 @@ def simulate(w: World, order_id: int, *, created: datetime | None = None, commun
         org_id = extra.pop("org") if "org" in extra else o.get("org_id")
         if "data_org" in extra:
             extra["org"] = extra.pop("data_org")
-        events.append({"order_id": order_id, "action": action, "from_state": o["state"] if events else "",
-                       "to_state": to, "actor_id": actor, "org_id": org_id,
-                       "department_id": o.get("department_id"), "at": at,
-                       "note": extra.pop("note", ""), "data": extra})
+        events.append(
+            {
+                "order_id": order_id,
+                "action": action,
+                "from_state": o["state"] if events else "",
+                "to_state": to,
+                "actor_id": actor,
+                "org_id": org_id,
+                "department_id": o.get("department_id"),
+                "at": at,
+                "note": extra.pop("note", ""),
+                "data": extra,
+            }
+        )
         o["state"] = to
         return True
 
@@ -442,8 +565,9 @@ def simulate(w: World, order_id: int, *, created: datetime | None = None, commun
             return _life(o, events, None, None)
     t += timedelta(minutes=rng.lognormvariate(math.log(90 * org.speed), 1.2))
     o["org_id"] = org.id
-    if not event("accepted" if channel == "dispatch" else "claimed", "accepted", t, org.admin_id, org=org.id,
-                 data_org=org.id):
+    if not event(
+        "accepted" if channel == "dispatch" else "claimed", "accepted", t, org.admin_id, org=org.id, data_org=org.id
+    ):
         if channel != "dispatch":
             o["org_id"] = None
         return _life(o, events, None, None)
@@ -452,8 +576,18 @@ def simulate(w: World, order_id: int, *, created: datetime | None = None, commun
     return _finish(w, o, events, event, org, t, complete_days, requester, creator or 0, channel)
 
 
-def _finish(w: World, o: dict[str, Any], events: list[dict[str, Any]], event: Any, org: Org, t: datetime,
-            complete_days: int, requester: int | None, creator: int, channel: str) -> Life:
+def _finish(
+    w: World,
+    o: dict[str, Any],
+    events: list[dict[str, Any]],
+    event: Any,
+    org: Org,
+    t: datetime,
+    complete_days: int,
+    requester: int | None,
+    creator: int,
+    channel: str,
+) -> Life:
     rng = w.rng
     fast = rng.random() < org.fast
     work = rng.uniform(2, 9) if fast else rng.lognormvariate(math.log(36 * 60 * org.speed), 1.0)
@@ -479,8 +613,15 @@ def _finish(w: World, o: dict[str, Any], events: list[dict[str, Any]], event: An
         t2 = t + timedelta(minutes=rng.lognormvariate(math.log(20 * 60), 1.0))
         if r < 0.65 and t2 <= w.now:
             stars = _stars(rng, org.stars)
-            rating = {"order_id": o["id"], "rater_id": rater, "rater_role": role, "org_id": org.id, "stars": stars,
-                      "comment": "", "created_at": t2}
+            rating = {
+                "order_id": o["id"],
+                "rater_id": rater,
+                "rater_role": role,
+                "org_id": org.id,
+                "stars": stars,
+                "comment": "",
+                "created_at": t2,
+            }
             o["closed_at"] = t2
             event("rated", "closed", t2, rater, stars=stars)
             if ledger:
@@ -494,8 +635,16 @@ def _finish(w: World, o: dict[str, Any], events: list[dict[str, Any]], event: An
     return _life(o, events, rating, ledger)
 
 
-def _special(w: World, o: dict[str, Any], events: list[dict[str, Any]], event: Any, t0: datetime,
-             accept_days: int, complete_days: int, code: str) -> Life:
+def _special(
+    w: World,
+    o: dict[str, Any],
+    events: list[dict[str, Any]],
+    event: Any,
+    t0: datetime,
+    accept_days: int,
+    complete_days: int,
+    code: str,
+) -> Life:
     rng = w.rng
     o["department_id"] = w.departments.get(o["category_id"])
     o["accept_by"] = w.deadline(t0, accept_days)
@@ -513,8 +662,15 @@ def _special(w: World, o: dict[str, Any], events: list[dict[str, Any]], event: A
     rater = o["requester_id"] or o["created_by_id"]
     if t <= w.now and rng.random() < 0.6:
         stars = _stars(rng, 4.0)
-        rating = {"order_id": o["id"], "rater_id": rater, "rater_role": "requester", "org_id": None, "stars": stars,
-                  "comment": "", "created_at": t}
+        rating = {
+            "order_id": o["id"],
+            "rater_id": rater,
+            "rater_role": "requester",
+            "org_id": None,
+            "stars": stars,
+            "comment": "",
+            "created_at": t,
+        }
         o["closed_at"] = t
         event("rated", "closed", t, rater, stars=stars)
     elif t + timedelta(days=7) <= w.now:
@@ -525,18 +681,32 @@ def _special(w: World, o: dict[str, Any], events: list[dict[str, Any]], event: A
 
 def _ledger(o: dict[str, Any], first_done: datetime) -> dict[str, Any]:
     done = o["completed_at"]
-    return {"order_id": o["id"], "org_id": o["org_id"], "community_id": o["community_id"], "area_id": o["area_id"],
-            "service_date": done.astimezone(LOCAL).date(), "place": o["address"],
-            "service": o["title"], "category_name": "", "people_served": o.get("people_served") or 1,
-            "volunteers": "", "photos_count": 0, "rating": None, "created_at": first_done, "updated_at": done}
+    return {
+        "order_id": o["id"],
+        "org_id": o["org_id"],
+        "community_id": o["community_id"],
+        "area_id": o["area_id"],
+        "service_date": done.astimezone(LOCAL).date(),
+        "place": o["address"],
+        "service": o["title"],
+        "category_name": "",
+        "people_served": o.get("people_served") or 1,
+        "volunteers": "",
+        "photos_count": 0,
+        "rating": None,
+        "created_at": first_done,
+        "updated_at": done,
+    }
 
 
-def _life(o: dict[str, Any], events: list[dict[str, Any]], rating: dict[str, Any] | None,
-          ledger: dict[str, Any] | None) -> Life:
+def _life(
+    o: dict[str, Any], events: list[dict[str, Any]], rating: dict[str, Any] | None, ledger: dict[str, Any] | None
+) -> Life:
     return Life(o, events, rating, ledger)
 
 
 # ---- the run --------------------------------------------------------------------------------------------
+
 
 class _OrderView:
     """An order dict read by ``fact_of`` as attributes (missing ones are None or 0)."""
@@ -571,17 +741,24 @@ def _surge(w: World, ids: Iterator[int]) -> list[Life]:
     out = []
     for k in range(12):
         when = w.now - timedelta(hours=6 + 11 * k)
-        out.append(simulate(w, next(ids), created=when, community=target, category="property_repair",
-                            area=target.grids[0]))
+        out.append(
+            simulate(w, next(ids), created=when, community=target, category="property_repair", area=target.grids[0])
+        )
     return out
 
 
-def generate(n: int, *, seed: int = 20261122, now: datetime | None = None, days: int = 730,
-             progress: Callable[[int], None] | None = None) -> Summary:
+def generate(
+    n: int,
+    *,
+    seed: int = 20261122,
+    now: datetime | None = None,
+    days: int = 730,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
     """Write ``n`` more orders with their whole history: the organizations and people in one transaction, then
-    every ``BATCH`` orders in one (savepoints inside an outer transaction), their foreign keys checked once at
-the end (``store.foreign_keys_checked_later``). The counters are not written
-    here: the caller rebuilds them (``store.rebuild_tally``)."""
+        every ``BATCH`` orders in one (savepoints inside an outer transaction), their foreign keys checked once at
+    the end (``store.foreign_keys_checked_later``). The counters are not written
+        here: the caller rebuilds them (``store.rebuild_tally``)."""
     rng = random.Random(seed + generated_count())
     now = now or timezone.now()
     categories = {c.code: c for c in Category.objects.all()}
@@ -593,8 +770,12 @@ the end (``store.foreign_keys_checked_later``). The counters are not written
     names = {c.pk: c.name for c in categories.values()}
     start = (Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     ids = iter(range(start, start + n + 100))
-    sinks = {"orders": Sink(Order, True), "events": Sink(OrderEvent, False), "ratings": Sink(Rating, False),
-             "ledger": Sink(LedgerEntry, False)}
+    sinks = {
+        "orders": Sink(Order, True),
+        "events": Sink(OrderEvent, False),
+        "ratings": Sink(Rating, False),
+        "ledger": Sink(LedgerEntry, False),
+    }
     facts: list[Any] = []
     totals = dict.fromkeys(sinks, 0)
     geo = {c.area.pk: (c.district_id, c.street_id) for c in communities}
@@ -610,8 +791,14 @@ the end (``store.foreign_keys_checked_later``). The counters are not written
             life.ledger["service"] = f"{names[life.order['category_id']]}：{life.order['title']}"
             sinks["ledger"].add(life.ledger)
         district_id, street_id = geo[life.order["community_id"]]
-        facts.append(fact_of(_OrderView(life.order), district_id=district_id, street_id=street_id,
-                             stars=life.rating["stars"] if life.rating else None))
+        facts.append(
+            fact_of(
+                _OrderView(life.order),
+                district_id=district_id,
+                street_id=street_id,
+                stars=life.rating["stars"] if life.rating else None,
+            )
+        )
 
     def flush() -> None:
         with transaction.atomic(), foreign_keys_checked_later(*LOADED):
@@ -633,9 +820,18 @@ the end (``store.foreign_keys_checked_later``). The counters are not written
     flush()
     validate_foreign_keys(*LOADED)
     with transaction.atomic():
-        audit_record(actor=None, action="insights.history.generated",
-                     data={"orders": totals["orders"], "events": totals["events"], "ratings": totals["ratings"],
-                           "ledger": totals["ledger"], "seed": seed, "summary_entry": True})
+        audit_record(
+            actor=None,
+            action="insights.history.generated",
+            data={
+                "orders": totals["orders"],
+                "events": totals["events"],
+                "ratings": totals["ratings"],
+                "ledger": totals["ledger"],
+                "seed": seed,
+                "summary_entry": True,
+            },
+        )
     return Summary(totals["orders"], totals["events"], totals["ratings"], totals["ledger"], len(orgs))
 
 
@@ -644,5 +840,7 @@ def _reset_sequence(model: type[models.Model]) -> None:
         return
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {connection.ops.quote_name(table)}))",  # noqa: S608
-                       [table])
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM {connection.ops.quote_name(table)}))",  # noqa: S608
+            [table],
+        )

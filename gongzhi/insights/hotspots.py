@@ -60,8 +60,13 @@ def _counts(now: datetime, field: str, extra: Q) -> list[Cell]:
     counts = {"recent": Count("id", filter=Q(created_at__gte=start))}
     for k, (lo, hi) in enumerate(bounds, start=1):
         counts[f"w{k}"] = Count("id", filter=Q(created_at__gte=lo, created_at__lt=hi))
-    rows = (Order.objects.filter(extra, created_at__gte=bounds[-1][0], created_at__lt=now)
-            .values(field, "category_id").annotate(**counts).filter(recent__gte=minimum).order_by(field, "category_id"))
+    rows = (
+        Order.objects.filter(extra, created_at__gte=bounds[-1][0], created_at__lt=now)
+        .values(field, "category_id")
+        .annotate(**counts)
+        .filter(recent__gte=minimum)
+        .order_by(field, "category_id")
+    )
     return [Cell(r[field], r["category_id"], r["recent"], [r[f"w{k}"] for k in range(1, weeks + 1)]) for r in rows]
 
 
@@ -74,4 +79,3 @@ def hot_cells(now: datetime) -> list[tuple[Cell, Judgement]]:
         if verdict.hot:
             out.append((cell, verdict))
     return out
-

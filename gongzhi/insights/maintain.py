@@ -34,8 +34,20 @@ from gongzhi.insights.store import (
 )
 from gongzhi.orders.models import Order, OrderEvent, Rating
 
-ORDER_FIELDS = ("id", "state", "created_at", "accepted_at", "completed_at", "accept_by", "complete_by",
-                "reopen_count", "category_id", "area_id", "community_id", "org_id")
+ORDER_FIELDS = (
+    "id",
+    "state",
+    "created_at",
+    "accepted_at",
+    "completed_at",
+    "accept_by",
+    "complete_by",
+    "reopen_count",
+    "category_id",
+    "area_id",
+    "community_id",
+    "org_id",
+)
 BATCH = 5000
 
 
@@ -47,8 +59,12 @@ def _geo(community_id: int) -> tuple[int, int]:
 
 def geo_map() -> dict[int, tuple[int, int]]:
     """(district id, street id) of every community, for batch work."""
-    return {pk: (district or 0, street or 0) for pk, street, district in
-            Area.objects.filter(level=Level.COMMUNITY).values_list("pk", "parent_id", "parent__parent_id")}
+    return {
+        pk: (district or 0, street or 0)
+        for pk, street, district in Area.objects.filter(level=Level.COMMUNITY).values_list(
+            "pk", "parent_id", "parent__parent_id"
+        )
+    }
 
 
 def _stars(order_id: int) -> int | None:
@@ -80,6 +96,7 @@ def on_event(order: Order, event: OrderEvent) -> None:
 
 # ---- batch recomputation from the raw rows ---------------------------------------------------------
 
+
 class _Row:
     """An order's fields from ``values()``, readable as attributes by ``fact_of``."""
 
@@ -95,7 +112,8 @@ class _Row:
 def _ratings_by_order(lo: int, hi: int) -> dict[int, list[tuple[str, int, Any, int]]]:
     out: dict[int, list[tuple[str, int, Any, int]]] = {}
     for order_id, role, stars, at, pk in Rating.objects.filter(order_id__gte=lo, order_id__lte=hi).values_list(
-            "order_id", "rater_role", "stars", "created_at", "id"):
+        "order_id", "rater_role", "stars", "created_at", "id"
+    ):
         out.setdefault(order_id, []).append((role, stars, at, pk))
     return out
 
@@ -115,8 +133,9 @@ def raw_facts(orders: QuerySet[Order] | None = None, batch: int = BATCH) -> Iter
         for values in rows:
             row = _Row(values)
             district_id, street_id = geo.get(row.community_id) or _geo(row.community_id)
-            facts.append(fact_of(row, district_id=district_id, street_id=street_id,
-                                 stars=chosen_stars(ratings.get(row.id, []))))
+            facts.append(
+                fact_of(row, district_id=district_id, street_id=street_id, stars=chosen_stars(ratings.get(row.id, [])))
+            )
         yield facts
 
 
@@ -126,7 +145,7 @@ def refresh(order_ids: Iterable[int]) -> int:
     ids = sorted(set(order_ids))
     changed = 0
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         stored = {r.order_id: r for r in OrderFact.objects.filter(order_id__in=chunk)}
         deltas: dict[tuple[Any, ...], dict[str, int]] = {}
         for facts in raw_facts(Order.objects.filter(pk__in=chunk)):
@@ -161,4 +180,3 @@ def rebuild() -> RebuildResult:
     cells = rebuild_tally()
     analyze(OrderFact, Tally)
     return RebuildResult(orders=orders, cells=cells)
-

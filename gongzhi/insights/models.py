@@ -51,8 +51,10 @@ class Tally(Counters):
         verbose_name = _("统计计数")
         verbose_name_plural = _("统计计数")
         constraints = [
-            models.UniqueConstraint(fields=["grain", "month", "district_id", "street_id", "area_id", "category_id",
-                                            "org_id"], name="tally_cell"),
+            models.UniqueConstraint(
+                fields=["grain", "month", "district_id", "street_id", "area_id", "category_id", "org_id"],
+                name="tally_cell",
+            ),
         ]
         indexes = [
             models.Index(fields=["grain", "street_id", "month"], name="tally_street"),
@@ -62,15 +64,18 @@ class Tally(Counters):
         ]
 
     def __str__(self) -> str:
-        return f"{self.grain}:{self.month:%Y-%m}:{self.district_id}/{self.street_id}/{self.area_id}" \
-               f":{self.category_id}:{self.org_id}"
+        return (
+            f"{self.grain}:{self.month:%Y-%m}:{self.district_id}/{self.street_id}/{self.area_id}"
+            f":{self.category_id}:{self.org_id}"
+        )
 
 
 class OrderFact(models.Model):
     """An order's contribution as last counted (mirrors ``facts.Fact``)."""
 
-    order = models.OneToOneField("orders.Order", primary_key=True, on_delete=models.CASCADE,
-                                 related_name="insight_fact")
+    order = models.OneToOneField(
+        "orders.Order", primary_key=True, on_delete=models.CASCADE, related_name="insight_fact"
+    )
     month = models.DateField()
     district_id = models.BigIntegerField(default=0)
     street_id = models.BigIntegerField(default=0)
@@ -102,8 +107,11 @@ class OrderFact(models.Model):
             # Open orders only, with the columns the permission rule and the filters test: today's overdue
             # orders of an area are counted from the index alone (no row read per order on SQLite; on
             # PostgreSQL an index-only scan where the table's pages are all-visible).
-            models.Index(fields=["due_at", "district_id", "street_id", "area_id", "org_id", "category_id"],
-                         name="orderfact_open", condition=Q(due_at__isnull=False)),
+            models.Index(
+                fields=["due_at", "district_id", "street_id", "area_id", "org_id", "category_id"],
+                name="orderfact_open",
+                condition=Q(due_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,6 +119,7 @@ class OrderFact(models.Model):
 
 
 # ---- hot-spot warnings ------------------------------------------------------------------------------
+
 
 class WarningStatus(models.TextChoices):
     OPEN = "open", _("待处置")
@@ -124,8 +133,9 @@ class HotspotWarning(models.Model):
     at once cannot raise the same warning twice."""
 
     area = models.ForeignKey("areas.Area", verbose_name=_("网格或社区"), on_delete=models.PROTECT, related_name="+")
-    category = models.ForeignKey("orders.Category", verbose_name=_("服务类别"), on_delete=models.PROTECT,
-                                 related_name="+")
+    category = models.ForeignKey(
+        "orders.Category", verbose_name=_("服务类别"), on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(_("状态"), max_length=8, choices=WarningStatus.choices, default=WarningStatus.OPEN)
     window_start = models.DateTimeField(_("统计起点"))
     window_end = models.DateTimeField(_("统计终点"))
@@ -137,8 +147,9 @@ class HotspotWarning(models.Model):
     orders = models.ManyToManyField("orders.Order", verbose_name=_("相关需求"), related_name="+")
     raised_at = models.DateTimeField(_("预警时间"))
     handled_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     handle_note = models.CharField(_("处置情况"), max_length=500, blank=True)
 
     class Meta:
@@ -146,8 +157,9 @@ class HotspotWarning(models.Model):
         verbose_name_plural = _("热点预警")
         ordering = ["-raised_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["area", "category"], condition=Q(status="open"),
-                                    name="hotspot_one_open_per_cell"),
+            models.UniqueConstraint(
+                fields=["area", "category"], condition=Q(status="open"), name="hotspot_one_open_per_cell"
+            ),
         ]
         indexes = [models.Index(fields=["area", "category", "raised_at"], name="hotspot_cell")]
 
@@ -158,10 +170,18 @@ class HotspotWarning(models.Model):
 # ---- annual evaluation points -------------------------------------------------------------------------
 
 DEFAULT_WEIGHTS: dict[str, Decimal] = {
-    "per_done": Decimal("0.20"), "done_cap": Decimal("150"), "ontime": Decimal("20"), "rating": Decimal("25"),
-    "report_pass": Decimal("10"), "report_basic": Decimal("5"), "report_fail": Decimal("-10"),
-    "grade_per_a": Decimal("3"), "overdue_each": Decimal("0.5"), "overdue_cap": Decimal("20"),
-    "reopen_each": Decimal("1"), "reopen_cap": Decimal("20"),
+    "per_done": Decimal("0.20"),
+    "done_cap": Decimal("150"),
+    "ontime": Decimal("20"),
+    "rating": Decimal("25"),
+    "report_pass": Decimal("10"),
+    "report_basic": Decimal("5"),
+    "report_fail": Decimal("-10"),
+    "grade_per_a": Decimal("3"),
+    "overdue_each": Decimal("0.5"),
+    "overdue_cap": Decimal("20"),
+    "reopen_each": Decimal("1"),
+    "reopen_cap": Decimal("20"),
 }
 
 
@@ -186,8 +206,9 @@ class PointsFormula(models.Model):
     reopen_each = _weight(_("每次重办扣分"), "reopen_each")
     reopen_cap = _weight(_("重办扣分上限"), "reopen_cap")
     published_at = models.DateTimeField(_("发布时间"))
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("年度评价积分公式")
@@ -207,8 +228,9 @@ class PointsSnapshot(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     weights = models.JSONField(_("计分公式"))
     frozen_at = models.DateTimeField(_("固化时间"))
-    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("年度积分排名")

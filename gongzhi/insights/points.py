@@ -70,8 +70,13 @@ class Item:
     points: Decimal
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "label": self.label, "basis": self.basis, "rule": self.rule,
-                "points": str(self.points)}
+        return {
+            "code": self.code,
+            "label": self.label,
+            "basis": self.basis,
+            "rule": self.rule,
+            "points": str(self.points),
+        }
 
 
 @dataclass
@@ -95,49 +100,81 @@ def smoothed_exact(stars: list[int]) -> Fraction:
     return (m * mean + sum((i + 1) * c for i, c in enumerate(stars))) / (m + n) if m + n else mean
 
 
-def _items(c: dict[str, int], w: dict[str, Decimal], report: tuple[int, str] | None,
-           grade: GradeAward | None, year: int) -> list[Item]:
+def _items(
+    c: dict[str, int], w: dict[str, Decimal], report: tuple[int, str] | None, grade: GradeAward | None, year: int
+) -> list[Item]:
     done, stars = c["done"], [c[s] for s in STARS]
     rated = sum(stars)
     smooth = smoothed_exact(stars)
     late = (c["taken_due"] - c["taken_ontime"]) + (c["done_due"] - c["done_ontime"])
     counted = min(Decimal(done), w["done_cap"])
-    result_points: dict[str, Decimal] = {ReportResult.PASS.value: w["report_pass"],
-                                         ReportResult.BASIC.value: w["report_basic"],
-                                         ReportResult.FAIL.value: w["report_fail"]}
+    result_points: dict[str, Decimal] = {
+        ReportResult.PASS.value: w["report_pass"],
+        ReportResult.BASIC.value: w["report_basic"],
+        ReportResult.FAIL.value: w["report_fail"],
+    }
     prior = _("先验 %(m)s 条 %(c)s 分") % {"m": conf.prior_count(), "c": conf.prior_mean()}
     return [
-        Item("done", _("完成订单"), _("完成 %(n)s 单") % {"n": done},
-             _("每单 %(p)s 分，最多计 %(cap)s 单") % {"p": w["per_done"], "cap": w["done_cap"]},
-             _cents(counted * w["per_done"])),
-        Item("ontime", _("按时办结率"),
-             (_("%(a)s / %(b)s 单按时办结") % {"a": c["done_ontime"], "b": c["done_due"]}) if c["done_due"]
-             else _("无有期限的完成订单"),
-             _("按时办结率 × %(w)s") % {"w": w["ontime"]},
-             _cents(Fraction(c["done_ontime"], c["done_due"]) * Fraction(str(w["ontime"]))) if c["done_due"]
-             else Decimal("0.00")),
-        Item("rating", _("服务评价"),
-             (_("%(n)s 条评价，平滑评分 %(s).2f（%(prior)s）") % {"n": rated, "s": float(smooth), "prior": prior})
-             if rated else _("暂无评价"),
-             _("(平滑评分 − 1) ÷ 4 × %(w)s") % {"w": w["rating"]},
-             _cents((smooth - 1) / 4 * Fraction(str(w["rating"]))) if rated else Decimal("0.00")),
-        Item("report", _("年度报告"),
-             (_("%(y)s 年度：%(r)s") % {"y": report[0], "r": ReportResult(report[1]).label}) if report
-             else _("无已审核的年度报告"),
-             _("合格 %(a)s，基本合格 %(b)s，不合格 %(c)s") % {"a": w["report_pass"], "b": w["report_basic"],
-                                                      "c": w["report_fail"]},
-             _cents(result_points[report[1]]) if report else Decimal("0.00")),
-        Item("grade", _("评估等级"),
-             (_("%(g)sA（有效期至 %(d)s）") % {"g": grade.grade, "d": grade.valid_until}) if grade
-             else _("%(y)s 年末无有效等级") % {"y": year},
-             _("每 A %(w)s 分") % {"w": w["grade_per_a"]},
-             _cents(grade.grade * w["grade_per_a"]) if grade else Decimal("0.00")),
-        Item("overdue", _("逾期扣分"), _("受理或办结逾期 %(n)s 次") % {"n": late},
-             _("每次扣 %(p)s 分，最多扣 %(cap)s 分") % {"p": w["overdue_each"], "cap": w["overdue_cap"]},
-             -_cents(min(late * w["overdue_each"], w["overdue_cap"]))),
-        Item("reopen", _("重办扣分"), _("重办 %(n)s 次") % {"n": c["reopens"]},
-             _("每次扣 %(p)s 分，最多扣 %(cap)s 分") % {"p": w["reopen_each"], "cap": w["reopen_cap"]},
-             -_cents(min(c["reopens"] * w["reopen_each"], w["reopen_cap"]))),
+        Item(
+            "done",
+            _("完成订单"),
+            _("完成 %(n)s 单") % {"n": done},
+            _("每单 %(p)s 分，最多计 %(cap)s 单") % {"p": w["per_done"], "cap": w["done_cap"]},
+            _cents(counted * w["per_done"]),
+        ),
+        Item(
+            "ontime",
+            _("按时办结率"),
+            (_("%(a)s / %(b)s 单按时办结") % {"a": c["done_ontime"], "b": c["done_due"]})
+            if c["done_due"]
+            else _("无有期限的完成订单"),
+            _("按时办结率 × %(w)s") % {"w": w["ontime"]},
+            _cents(Fraction(c["done_ontime"], c["done_due"]) * Fraction(str(w["ontime"])))
+            if c["done_due"]
+            else Decimal("0.00"),
+        ),
+        Item(
+            "rating",
+            _("服务评价"),
+            (_("%(n)s 条评价，平滑评分 %(s).2f（%(prior)s）") % {"n": rated, "s": float(smooth), "prior": prior})
+            if rated
+            else _("暂无评价"),
+            _("(平滑评分 − 1) ÷ 4 × %(w)s") % {"w": w["rating"]},
+            _cents((smooth - 1) / 4 * Fraction(str(w["rating"]))) if rated else Decimal("0.00"),
+        ),
+        Item(
+            "report",
+            _("年度报告"),
+            (_("%(y)s 年度：%(r)s") % {"y": report[0], "r": ReportResult(report[1]).label})
+            if report
+            else _("无已审核的年度报告"),
+            _("合格 %(a)s，基本合格 %(b)s，不合格 %(c)s")
+            % {"a": w["report_pass"], "b": w["report_basic"], "c": w["report_fail"]},
+            _cents(result_points[report[1]]) if report else Decimal("0.00"),
+        ),
+        Item(
+            "grade",
+            _("评估等级"),
+            (_("%(g)sA（有效期至 %(d)s）") % {"g": grade.grade, "d": grade.valid_until})
+            if grade
+            else _("%(y)s 年末无有效等级") % {"y": year},
+            _("每 A %(w)s 分") % {"w": w["grade_per_a"]},
+            _cents(grade.grade * w["grade_per_a"]) if grade else Decimal("0.00"),
+        ),
+        Item(
+            "overdue",
+            _("逾期扣分"),
+            _("受理或办结逾期 %(n)s 次") % {"n": late},
+            _("每次扣 %(p)s 分，最多扣 %(cap)s 分") % {"p": w["overdue_each"], "cap": w["overdue_cap"]},
+            -_cents(min(late * w["overdue_each"], w["overdue_cap"])),
+        ),
+        Item(
+            "reopen",
+            _("重办扣分"),
+            _("重办 %(n)s 次") % {"n": c["reopens"]},
+            _("每次扣 %(p)s 分，最多扣 %(cap)s 分") % {"p": w["reopen_each"], "cap": w["reopen_cap"]},
+            -_cents(min(c["reopens"] * w["reopen_each"], w["reopen_cap"])),
+        ),
     ]
 
 
@@ -152,8 +189,11 @@ def _counters(year: int, org_ids: list[int] | None) -> dict[int, dict[str, int]]
 
 def _reports(year: int) -> dict[int, tuple[int, str]]:
     out: dict[int, tuple[int, str]] = {}
-    for org_id, y, result in (AnnualReport.objects.filter(status=ReportStatus.REVIEWED, year__lte=year)
-                              .order_by("organization_id", "year").values_list("organization_id", "year", "result")):
+    for org_id, y, result in (
+        AnnualReport.objects.filter(status=ReportStatus.REVIEWED, year__lte=year)
+        .order_by("organization_id", "year")
+        .values_list("organization_id", "year", "result")
+    ):
         out[org_id] = (y, result)  # ascending years: the latest wins
     return out
 
@@ -171,8 +211,12 @@ def compute(year: int, org_ids: list[int] | None = None) -> list[OrgPoints]:
     not the orders: a district's ranking takes milliseconds."""
     weights = weights_for(year)
     counters = _counters(year, org_ids)
-    orgs = Organization.objects.all() if org_ids is not None else Organization.objects.filter(
-        pk__in=list(counters)) | Organization.objects.filter(status__in=PUBLIC_STATUSES)
+    orgs = (
+        Organization.objects.all()
+        if org_ids is not None
+        else Organization.objects.filter(pk__in=list(counters))
+        | Organization.objects.filter(status__in=PUBLIC_STATUSES)
+    )
     if org_ids is not None:
         orgs = orgs.filter(pk__in=org_ids)
     reports, grades = _reports(year), _grades(year)
@@ -180,9 +224,16 @@ def compute(year: int, org_ids: list[int] | None = None) -> list[OrgPoints]:
     out = []
     for org in orgs.only("pk", "name", "org_type").order_by("pk"):
         c = counters.get(org.pk, zero)
-        out.append(OrgPoints(org.pk, org.name, org.org_type,
-                             _items(c, weights, reports.get(org.pk), grades.get(org.pk), year),
-                             c["done"], smoothed_exact([c[s] for s in STARS])))
+        out.append(
+            OrgPoints(
+                org.pk,
+                org.name,
+                org.org_type,
+                _items(c, weights, reports.get(org.pk), grades.get(org.pk), year),
+                c["done"],
+                smoothed_exact([c[s] for s in STARS]),
+            )
+        )
     return rank(out)
 
 

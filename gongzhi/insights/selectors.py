@@ -51,8 +51,23 @@ from gongzhi.insights.policies import points_orgs
 from gongzhi.orders.models import Category, Order, State
 from gongzhi.orgs.models import Organization, OrgType
 
-RATE_METRICS = ("posted", "taken", "taken_due", "taken_ontime", "done", "done_due", "done_ontime", "ever_done",
-                "reopened", "reopens", "fast", "rated", *STARS, *TA, *TC)
+RATE_METRICS = (
+    "posted",
+    "taken",
+    "taken_due",
+    "taken_ontime",
+    "done",
+    "done_due",
+    "done_ontime",
+    "ever_done",
+    "reopened",
+    "reopens",
+    "fast",
+    "rated",
+    *STARS,
+    *TA,
+    *TC,
+)
 SERIES_METRICS = ("posted", *STATE_METRICS)
 # Only what the organization boards show: every column is summed over hundreds of organizations' cells.
 ORG_METRICS = ("taken", "done", "done_due", "done_ontime", "reopened", "ever_done", "fast", *STARS)
@@ -62,6 +77,7 @@ MAX_LIMIT = 500
 
 
 # ---- tables -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Column:
@@ -81,9 +97,14 @@ class Table:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "title": str(self.title), "note": self.note, "total_rows": self.total_rows,
-                "columns": [{"key": c.key, "label": str(c.label), "kind": c.kind} for c in self.columns],
-                "rows": self.rows}
+        return {
+            "name": self.name,
+            "title": str(self.title),
+            "note": self.note,
+            "total_rows": self.total_rows,
+            "columns": [{"key": c.key, "label": str(c.label), "kind": c.kind} for c in self.columns],
+            "rows": self.rows,
+        }
 
 
 def _limit(value: int | None, default: int | None = None) -> int:
@@ -116,6 +137,7 @@ def _ranked(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any], th
 
 # ---- figures from counters ------------------------------------------------------------------------------
 
+
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -127,7 +149,10 @@ def figures(c: dict[str, int]) -> dict[str, Any]:
     ta = [c.get(k, 0) for k in TA]
     tc = [c.get(k, 0) for k in TC]
     return {
-        "posted": c.get("posted", 0), "accepted": c.get("taken", 0), "completed": c.get("done", 0), "rated": rated,
+        "posted": c.get("posted", 0),
+        "accepted": c.get("taken", 0),
+        "completed": c.get("done", 0),
+        "rated": rated,
         "acceptance_rate": _round(ratio(c.get("taken", 0), c.get("posted", 0))),
         "praise_rate": _round(ratio(stars[3] + stars[4], rated)),
         "ontime_accept_rate": _round(ratio(c.get("taken_ontime", 0), c.get("taken_due", 0))),
@@ -146,7 +171,8 @@ def figures(c: dict[str, int]) -> dict[str, Any]:
 
 
 RATE_ROWS = [
-    ("posted", gettext_lazy("提交需求"), "int"), ("accepted", gettext_lazy("已接单"), "int"),
+    ("posted", gettext_lazy("提交需求"), "int"),
+    ("accepted", gettext_lazy("已接单"), "int"),
     ("acceptance_rate", gettext_lazy("接单率（接单 ÷ 提交）"), "rate"),
     ("completed", gettext_lazy("已完成"), "int"),
     ("ontime_accept_rate", gettext_lazy("按时受理率"), "rate"),
@@ -155,26 +181,39 @@ RATE_ROWS = [
     ("accept_p90_minutes", gettext_lazy("接单用时 90% 分位"), "minutes"),
     ("complete_median_minutes", gettext_lazy("办结用时中位数（自提交起）"), "minutes"),
     ("complete_p90_minutes", gettext_lazy("办结用时 90% 分位"), "minutes"),
-    ("rated", gettext_lazy("已评价"), "int"), ("praise_rate", gettext_lazy("好评率（4–5 星 ÷ 已评价）"), "rate"),
+    ("rated", gettext_lazy("已评价"), "int"),
+    ("praise_rate", gettext_lazy("好评率（4–5 星 ÷ 已评价）"), "rate"),
     ("average_rating", gettext_lazy("平均星级"), "rating"),
     ("reopen_rate", gettext_lazy("重办率（重办过 ÷ 完成过）"), "rate"),
-    ("fast_closures", gettext_lazy("疑似过快办结"), "int"), ("fast_rate", gettext_lazy("疑似过快办结占比"), "rate"),
+    ("fast_closures", gettext_lazy("疑似过快办结"), "int"),
+    ("fast_rate", gettext_lazy("疑似过快办结占比"), "rate"),
 ]
 
 
 def rates_table(fig: dict[str, Any]) -> Table:
     rows = [{"key": k, "figure": str(label), "value": fig[k], "kind": kind} for k, label, kind in RATE_ROWS]
-    note = _("按提交月份归集：一张需求的各项指标都计入其提交的月份。用时为分桶估计（按 2 倍分桶，桶内几何插值）。"
-             "疑似过快办结：接单后 %(n)s 分钟内即提交完成。") % {"n": conf.fast_minutes()}
-    return Table("rates", _("服务指标"), [Column("figure", _("指标")), Column("value", _("数值"), "mixed")], rows,
-                 note=note, total_rows=len(rows))
+    note = _(
+        "按提交月份归集：一张需求的各项指标都计入其提交的月份。用时为分桶估计（按 2 倍分桶，桶内几何插值）。"
+        "疑似过快办结：接单后 %(n)s 分钟内即提交完成。"
+    ) % {"n": conf.fast_minutes()}
+    return Table(
+        "rates",
+        _("服务指标"),
+        [Column("figure", _("指标")), Column("value", _("数值"), "mixed")],
+        rows,
+        note=note,
+        total_rows=len(rows),
+    )
 
 
 # ---- leaderboards -----------------------------------------------------------------------------------------
 
 CATEGORY_LABELS = Labels(Category, (("code", "code"), ("name", "name"), ("sort", "sort")), (("name", "parent"),))
-AREA_LABELS = Labels(Area, (("name", "name"), ("short_name", "short_name"), ("level", "level"),
-                            ("parent_id", "parent_id")), (("name", "parent__name"), ("short_name", "parent__short_name")))
+AREA_LABELS = Labels(
+    Area,
+    (("name", "name"), ("short_name", "short_name"), ("level", "level"), ("parent_id", "parent_id")),
+    (("name", "parent__name"), ("short_name", "parent__short_name")),
+)
 ORG_LABELS = Labels(Organization, (("name", "org_name"), ("org_type", "org_type")))
 
 
@@ -182,8 +221,9 @@ def _by_category(user: Any, scope: Scope, filters: Filters, metrics: tuple[str, 
     return cells(user, scope, filters, group=("category_id",), metrics=metrics, labels=CATEGORY_LABELS)
 
 
-def category_board(user: Any, scope: Scope, filters: Filters, limit: int | None = None, *,
-                   rows: list[dict[str, Any]] | None = None) -> Table:
+def category_board(
+    user: Any, scope: Scope, filters: Filters, limit: int | None = None, *, rows: list[dict[str, Any]] | None = None
+) -> Table:
     """类别排行榜: needs posted per category, most first; equal counts share a rank (listed in category order).
     ``rows``: the counters per category if already read (the dashboard reads them once for this and the rates)."""
     if rows is None:
@@ -194,21 +234,41 @@ def category_board(user: Any, scope: Scope, filters: Filters, limit: int | None 
             continue
         code, sort = r["code"] or "", r["sort"] or 0
         name = f"{r['parent']} · {r['name']}" if r["parent"] else (r["name"] or "?")
-        out.append({"category_id": r["category_id"], "code": code, "sort": sort, "category": name,
-                    "posted": r["posted"], "accepted": r["taken"], "completed": r["done"],
-                    "acceptance_rate": _round(ratio(r["taken"], r["posted"])),
-                    "praise_rate": _round(ratio(r["r4"] + r["r5"], r["rated"]))})
+        out.append(
+            {
+                "category_id": r["category_id"],
+                "code": code,
+                "sort": sort,
+                "category": name,
+                "posted": r["posted"],
+                "accepted": r["taken"],
+                "completed": r["done"],
+                "acceptance_rate": _round(ratio(r["taken"], r["posted"])),
+                "praise_rate": _round(ratio(r["r4"] + r["r5"], r["rated"])),
+            }
+        )
     for r in out:
         r["order"] = (r.pop("sort"), r["code"])
     _ranked(out, lambda r: r["posted"], "order")
     for r in out:
         r.pop("order")
     cut = _limit(limit)
-    return Table("categories", _("类别排行榜（需求量）"),
-                 [Column("rank", _("名次"), "int"), Column("category", _("服务类别")), Column("posted", _("需求数"), "int"),
-                  Column("accepted", _("接单数"), "int"), Column("completed", _("完成数"), "int"),
-                  Column("acceptance_rate", _("接单率"), "rate"), Column("praise_rate", _("好评率"), "rate")],
-                 out[:cut], note=_("需求数相同的类别名次并列。"), total_rows=len(out))
+    return Table(
+        "categories",
+        _("类别排行榜（需求量）"),
+        [
+            Column("rank", _("名次"), "int"),
+            Column("category", _("服务类别")),
+            Column("posted", _("需求数"), "int"),
+            Column("accepted", _("接单数"), "int"),
+            Column("completed", _("完成数"), "int"),
+            Column("acceptance_rate", _("接单率"), "rate"),
+            Column("praise_rate", _("好评率"), "rate"),
+        ],
+        out[:cut],
+        note=_("需求数相同的类别名次并列。"),
+        total_rows=len(out),
+    )
 
 
 # A board row: one organization's counters as read (``ORG_ROW`` order), then its number of ratings and the
@@ -225,12 +285,20 @@ def org_rows(user: Any, scope: Scope, filters: Filters) -> list[tuple[Any, ...]]
     """Per organization (held by one), the counters behind both organization boards, with the number of
     ratings and the smoothed key."""
     prior = prior_parts()
-    return [(*v, sum(v[_R1:_R1 + 5]), smoothed_key(v[_R1:_R1 + 5], prior)) for v in
-            cell_rows(user, scope, filters, group=("org_id",), metrics=ORG_METRICS, labels=ORG_LABELS) if v[0]]
+    return [
+        (*v, sum(v[_R1 : _R1 + 5]), smoothed_key(v[_R1 : _R1 + 5], prior))
+        for v in cell_rows(user, scope, filters, group=("org_id",), metrics=ORG_METRICS, labels=ORG_LABELS)
+        if v[0]
+    ]
 
 
-def org_boards(user: Any, scope: Scope, filters: Filters, kinds: tuple[str, ...], limit: int | None = None,
-               ) -> dict[str, Table]:
+def org_boards(
+    user: Any,
+    scope: Scope,
+    filters: Filters,
+    kinds: tuple[str, ...],
+    limit: int | None = None,
+) -> dict[str, Table]:
     """接单排行榜 and 好评排行榜 (those of ``kinds``), ranked from one read of the organizations' counters. Only
     the rows shown are put in order (``heapq.nlargest``): a board shows twenty of hundreds."""
     rows = org_rows(user, scope, filters)
@@ -252,48 +320,89 @@ def _org_display(rank: int, row: tuple[Any, ...], labels: dict[str, str]) -> dic
     rated = r["rated"]
     stars = r["r1"] + 2 * r["r2"] + 3 * r["r3"] + 4 * r["r4"] + 5 * r["r5"]
     return {
-        "rank": rank, "org_id": r["org_id"], "org": r["org_name"] or "?", "org_type": r["org_type"] or "",
-        "org_type_label": labels.get(r["org_type"] or "", ""), "accepted": r["taken"], "completed": r["done"],
-        "ontime_complete_rate": _round(ratio(r["done_ontime"], r["done_due"])), "rated": rated,
-        "average_rating": round(stars / rated, 2) if rated else None, "smoothed_rating": round(r["smooth"], 2),
+        "rank": rank,
+        "org_id": r["org_id"],
+        "org": r["org_name"] or "?",
+        "org_type": r["org_type"] or "",
+        "org_type_label": labels.get(r["org_type"] or "", ""),
+        "accepted": r["taken"],
+        "completed": r["done"],
+        "ontime_complete_rate": _round(ratio(r["done_ontime"], r["done_due"])),
+        "rated": rated,
+        "average_rating": round(stars / rated, 2) if rated else None,
+        "smoothed_rating": round(r["smooth"], 2),
         "praise_rate": _round(ratio(r["r4"] + r["r5"], rated)),
-        "reopen_rate": _round(ratio(r["reopened"], r["ever_done"])), "fast_closures": r["fast"],
+        "reopen_rate": _round(ratio(r["reopened"], r["ever_done"])),
+        "fast_closures": r["fast"],
     }
 
 
-ORG_COLUMNS = [Column("rank", gettext_lazy("名次"), "int"), Column("org", gettext_lazy("社会组织")),
-               Column("org_type_label", gettext_lazy("类型"))]
+ORG_COLUMNS = [
+    Column("rank", gettext_lazy("名次"), "int"),
+    Column("org", gettext_lazy("社会组织")),
+    Column("org_type_label", gettext_lazy("类型")),
+]
 
 
 def _accepted_table(rows: list[dict[str, Any]], total: int) -> Table:
     """接单排行榜: orders taken on; ties on (taken, completed) share a rank, listed by organization id."""
-    return Table("accepted", _("接单排行榜"),
-                 [*ORG_COLUMNS, Column("accepted", _("接单数"), "int"), Column("completed", _("完成数"), "int"),
-                  Column("ontime_complete_rate", _("按时办结率"), "rate"), Column("reopen_rate", _("重办率"), "rate"),
-                  Column("fast_closures", _("疑似过快办结"), "int")],
-                 rows, note=_("按接单数排名；接单数相同时完成数多者在前；两者都相同则名次并列。"), total_rows=total)
+    return Table(
+        "accepted",
+        _("接单排行榜"),
+        [
+            *ORG_COLUMNS,
+            Column("accepted", _("接单数"), "int"),
+            Column("completed", _("完成数"), "int"),
+            Column("ontime_complete_rate", _("按时办结率"), "rate"),
+            Column("reopen_rate", _("重办率"), "rate"),
+            Column("fast_closures", _("疑似过快办结"), "int"),
+        ],
+        rows,
+        note=_("按接单数排名；接单数相同时完成数多者在前；两者都相同则名次并列。"),
+        total_rows=total,
+    )
 
 
 def _praise_table(rows: list[dict[str, Any]], total: int) -> Table:
     """好评排行榜: by the Bayesian average with the stated prior; ties share a rank. Unrated organizations are
     not ranked (they would all sit at the prior)."""
     m, mean = conf.prior_count(), conf.prior_mean()
-    note = _("按平滑评分排名：(%(m)s × %(c)s + 全部星级之和) ÷ (%(m)s + 评价数)，即每个组织先计 %(m)s 条 %(c)s 分的"
-             "虚拟评价，评价少的组织不会因一两条五星而居前。平滑评分相同时评价数多者在前；都相同则名次并列。") % {
-        "m": m, "c": mean}
-    return Table("praise", _("好评排行榜"),
-                 [*ORG_COLUMNS, Column("smoothed_rating", _("平滑评分"), "rating"), Column("rated", _("评价数"), "int"),
-                  Column("average_rating", _("平均星级"), "rating"), Column("praise_rate", _("好评率"), "rate"),
-                  Column("completed", _("完成数"), "int")],
-                 rows, note=note, total_rows=total, meta={"prior_count": m, "prior_mean": mean})
+    note = _(
+        "按平滑评分排名：(%(m)s × %(c)s + 全部星级之和) ÷ (%(m)s + 评价数)，即每个组织先计 %(m)s 条 %(c)s 分的"
+        "虚拟评价，评价少的组织不会因一两条五星而居前。平滑评分相同时评价数多者在前；都相同则名次并列。"
+    ) % {"m": m, "c": mean}
+    return Table(
+        "praise",
+        _("好评排行榜"),
+        [
+            *ORG_COLUMNS,
+            Column("smoothed_rating", _("平滑评分"), "rating"),
+            Column("rated", _("评价数"), "int"),
+            Column("average_rating", _("平均星级"), "rating"),
+            Column("praise_rate", _("好评率"), "rate"),
+            Column("completed", _("完成数"), "int"),
+        ],
+        rows,
+        note=note,
+        total_rows=total,
+        meta={"prior_count": m, "prior_mean": mean},
+    )
 
 
 BOARDS = ("categories", "accepted", "praise")
 
 
-def leaderboard(user: Any, kind: str, *, area: str | None = None, period: str | None = None,
-                category: str | None = None, org_type: str | None = None, limit: int | None = None,
-                scope: Scope | None = None) -> Table:
+def leaderboard(
+    user: Any,
+    kind: str,
+    *,
+    area: str | None = None,
+    period: str | None = None,
+    category: str | None = None,
+    org_type: str | None = None,
+    limit: int | None = None,
+    scope: Scope | None = None,
+) -> Table:
     """A public leaderboard (every signed-in person): district or street, any period, category, type."""
     if kind not in BOARDS:
         raise NotFound()
@@ -310,26 +419,43 @@ def leaderboard(user: Any, kind: str, *, area: str | None = None, period: str | 
 
 
 def _describe(scope: Scope, filters: Filters) -> dict[str, Any]:
-    return {"period": filters.period.code, "period_label": filters.period.label,
-            "area": [a.code for a in scope.roots] if scope.roots else [],
-            "area_label": "、".join(a.display_name for a in scope.roots) if scope.roots else _("全部"),
-            "category": filters.category.code if filters.category else "",
-            "org_type": filters.org_type or ""}
+    return {
+        "period": filters.period.code,
+        "period_label": filters.period.label,
+        "area": [a.code for a in scope.roots] if scope.roots else [],
+        "area_label": "、".join(a.display_name for a in scope.roots) if scope.roots else _("全部"),
+        "category": filters.category.code if filters.category else "",
+        "org_type": filters.org_type or "",
+    }
 
 
 # ---- dashboard ------------------------------------------------------------------------------------------
+
 
 def series_table(rows: list[dict[str, Any]], filters: Filters) -> Table:
     by_month = {(r["month"] if isinstance(r["month"], date) else date.fromisoformat(r["month"])): r for r in rows}
     out = []
     for month in filters.period.months():
         r = by_month.get(month, {})
-        out.append({"month": f"{month:%Y-%m}", "posted": r.get("posted") or 0,
-                    **{s.removeprefix("st_"): r.get(s) or 0 for s in STATE_METRICS}})
-    return Table("series", _("按月需求与当前状态"),
-                 [Column("month", _("提交月份")), Column("posted", _("需求数"), "int"),
-                  *(Column(s.value, s.label, "int") for s in State)],
-                 out, note=_("每月提交的需求，按其当前状态分列。"), total_rows=len(out))
+        out.append(
+            {
+                "month": f"{month:%Y-%m}",
+                "posted": r.get("posted") or 0,
+                **{s.removeprefix("st_"): r.get(s) or 0 for s in STATE_METRICS},
+            }
+        )
+    return Table(
+        "series",
+        _("按月需求与当前状态"),
+        [
+            Column("month", _("提交月份")),
+            Column("posted", _("需求数"), "int"),
+            *(Column(s.value, s.label, "int") for s in State),
+        ],
+        out,
+        note=_("每月提交的需求，按其当前状态分列。"),
+        total_rows=len(out),
+    )
 
 
 def _child_label(area: Any, scope_geo: int) -> tuple[int, str]:
@@ -358,16 +484,35 @@ def areas_table(user: Any, scope: Scope, filters: Filters) -> Table:
     for row in merged.values():
         if not row["posted"]:
             continue
-        out.append({"area_id": row["area_id"], "area": row["area"], "posted": row["posted"],
-                    "accepted": row["taken"], "completed": row["done"], "pending": row["st_pending"],
-                    "acceptance_rate": _round(ratio(row["taken"], row["posted"])),
-                    "praise_rate": _round(ratio(row["r4"] + row["r5"], row["rated"]))})
+        out.append(
+            {
+                "area_id": row["area_id"],
+                "area": row["area"],
+                "posted": row["posted"],
+                "accepted": row["taken"],
+                "completed": row["done"],
+                "pending": row["st_pending"],
+                "acceptance_rate": _round(ratio(row["taken"], row["posted"])),
+                "praise_rate": _round(ratio(row["r4"] + row["r5"], row["rated"])),
+            }
+        )
     _ranked(out, lambda r: r["posted"], "area_id")
-    return Table("areas", _("需求按区域"),
-                 [Column("rank", _("名次"), "int"), Column("area", _("区域")), Column("posted", _("需求数"), "int"),
-                  Column("accepted", _("接单数"), "int"), Column("completed", _("完成数"), "int"),
-                  Column("pending", _("待确认"), "int"), Column("acceptance_rate", _("接单率"), "rate"),
-                  Column("praise_rate", _("好评率"), "rate")], out, total_rows=len(out))
+    return Table(
+        "areas",
+        _("需求按区域"),
+        [
+            Column("rank", _("名次"), "int"),
+            Column("area", _("区域")),
+            Column("posted", _("需求数"), "int"),
+            Column("accepted", _("接单数"), "int"),
+            Column("completed", _("完成数"), "int"),
+            Column("pending", _("待确认"), "int"),
+            Column("acceptance_rate", _("接单率"), "rate"),
+            Column("praise_rate", _("好评率"), "rate"),
+        ],
+        out,
+        total_rows=len(out),
+    )
 
 
 def _in_scope(qs: QuerySet[Any], scope: Scope, field: str) -> QuerySet[Any]:
@@ -379,27 +524,59 @@ def _in_scope(qs: QuerySet[Any], scope: Scope, field: str) -> QuerySet[Any]:
     return qs.filter(where)
 
 
-def warnings_table(user: Any, scope: Scope, filters: Filters, *, status: str = WarningStatus.OPEN,
-                   limit: int | None = None) -> Table:
+def warnings_table(
+    user: Any, scope: Scope, filters: Filters, *, status: str = WarningStatus.OPEN, limit: int | None = None
+) -> Table:
     qs = restrict(HotspotWarning.objects.filter(status=status), user, "view")
     qs = _in_scope(qs, scope, "area")
     if filters.category is not None:
         qs = qs.filter(category_id__in=filters.category_ids)
     statuses = dict(WarningStatus.choices)
-    fields = ("pk", "area__short_name", "area__name", "category__name", "recent", "baseline_mean", "threshold",
-              "raised_at", "status")
-    rows = [{"id": pk, "area": short or name, "category": category, "recent": recent,
-             "baseline_mean": round(mean, 1), "threshold": round(threshold, 1),
-             "raised_at": timezone.localtime(raised).strftime("%Y-%m-%d %H:%M"),
-             "status": str(statuses.get(state, state)), "url": f"/insights/warnings/{pk}/"}
-            for pk, short, name, category, recent, mean, threshold, raised, state in
-            qs.order_by("-raised_at", "-id").values_list(*fields)[:_limit(limit, MAX_LIMIT)]]
-    return Table("warnings", _("热点预警"),
-                 [Column("area", _("网格/社区")), Column("category", _("服务类别")), Column("recent", _("近 7 天需求"), "int"),
-                  Column("baseline_mean", _("此前周均"), "float"), Column("threshold", _("预警阈值"), "float"),
-                  Column("raised_at", _("预警时间")), Column("status", _("状态"))],
-                 rows, note=_("近 7 天需求数 ≥ 3，且 ≥ 此前 8 周周均 + 3 × max(标准差, √周均, 1) 时预警；每格同时只有一条待处置预警。"),
-                 total_rows=len(rows))
+    fields = (
+        "pk",
+        "area__short_name",
+        "area__name",
+        "category__name",
+        "recent",
+        "baseline_mean",
+        "threshold",
+        "raised_at",
+        "status",
+    )
+    rows = [
+        {
+            "id": pk,
+            "area": short or name,
+            "category": category,
+            "recent": recent,
+            "baseline_mean": round(mean, 1),
+            "threshold": round(threshold, 1),
+            "raised_at": timezone.localtime(raised).strftime("%Y-%m-%d %H:%M"),
+            "status": str(statuses.get(state, state)),
+            "url": f"/insights/warnings/{pk}/",
+        }
+        for pk, short, name, category, recent, mean, threshold, raised, state in qs.order_by(
+            "-raised_at", "-id"
+        ).values_list(*fields)[: _limit(limit, MAX_LIMIT)]
+    ]
+    return Table(
+        "warnings",
+        _("热点预警"),
+        [
+            Column("area", _("网格/社区")),
+            Column("category", _("服务类别")),
+            Column("recent", _("近 7 天需求"), "int"),
+            Column("baseline_mean", _("此前周均"), "float"),
+            Column("threshold", _("预警阈值"), "float"),
+            Column("raised_at", _("预警时间")),
+            Column("status", _("状态")),
+        ],
+        rows,
+        note=_(
+            "近 7 天需求数 ≥ 3，且 ≥ 此前 8 周周均 + 3 × max(标准差, √周均, 1) 时预警；每格同时只有一条待处置预警。"
+        ),
+        total_rows=len(rows),
+    )
 
 
 def _facts_in(user: Any, scope: Scope, filters: Filters, qs: QuerySet[OrderFact]) -> QuerySet[OrderFact]:
@@ -416,18 +593,31 @@ def _order_rows(user: Any, ids: list[int]) -> list[dict[str, Any]]:
     """The listed orders in the given order, read again through the orders' own permission rule."""
     if not ids:
         return []
-    found = {o.pk: o for o in restrict(Order.objects.filter(pk__in=ids), user, "view")
-             .select_related("category", "community", "org", "department")}
+    found = {
+        o.pk: o
+        for o in restrict(Order.objects.filter(pk__in=ids), user, "view").select_related(
+            "category", "community", "org", "department"
+        )
+    }
     out = []
     for pk in ids:
         o = found.get(pk)
         if o is None:
             continue
-        out.append({"id": o.pk, "number": o.number, "title": o.title, "category": o.category.name,
-                    "community": o.community.display_name, "state": o.get_state_display(),
-                    "holder": o.org.name if o.org else (o.department.name if o.department else ""),
-                    "created_at": timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"),
-                    "deadline": _deadline(o), "url": f"/orders/{o.pk}/"})
+        out.append(
+            {
+                "id": o.pk,
+                "number": o.number,
+                "title": o.title,
+                "category": o.category.name,
+                "community": o.community.display_name,
+                "state": o.get_state_display(),
+                "holder": o.org.name if o.org else (o.department.name if o.department else ""),
+                "created_at": timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"),
+                "deadline": _deadline(o),
+                "url": f"/orders/{o.pk}/",
+            }
+        )
     return out
 
 
@@ -436,33 +626,54 @@ def _deadline(o: Order) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-ORDER_COLUMNS = [Column("number", gettext_lazy("编号")), Column("title", gettext_lazy("标题")),
-                 Column("category", gettext_lazy("类别")), Column("community", gettext_lazy("社区")),
-                 Column("state", gettext_lazy("状态")), Column("holder", gettext_lazy("承办方")),
-                 Column("created_at", gettext_lazy("提交时间"))]
+ORDER_COLUMNS = [
+    Column("number", gettext_lazy("编号")),
+    Column("title", gettext_lazy("标题")),
+    Column("category", gettext_lazy("类别")),
+    Column("community", gettext_lazy("社区")),
+    Column("state", gettext_lazy("状态")),
+    Column("holder", gettext_lazy("承办方")),
+    Column("created_at", gettext_lazy("提交时间")),
+]
 
 
-def overdue_table(user: Any, scope: Scope, filters: Filters, limit: int | None = None, *,
-                  rows: bool = True) -> Table:
+def overdue_table(user: Any, scope: Scope, filters: Filters, limit: int | None = None, *, rows: bool = True) -> Table:
     """Open orders past their deadline now, most overdue first (the period does not apply: today's backlog).
     Read from the facts' open-deadline index (open orders only), then the orders themselves; with
     ``rows=False`` only how many (the dashboard's tile, whose list is one click away)."""
     facts = _facts_in(user, scope, filters, OrderFact.objects.filter(due_at__lt=timezone.now()))
-    ids = list(facts.order_by("due_at", "order_id").values_list("order_id", flat=True)
-               [:_limit(limit, MAX_LIMIT)]) if rows else []
-    return Table("overdue", _("超期未办结订单"), [*ORDER_COLUMNS, Column("deadline", _("期限"))],
-                 _order_rows(user, ids), note=_("当前已超过受理或办结期限、仍未办完的订单（不受期间筛选影响）。"),
-                 total_rows=facts.count())
+    ids = (
+        list(facts.order_by("due_at", "order_id").values_list("order_id", flat=True)[: _limit(limit, MAX_LIMIT)])
+        if rows
+        else []
+    )
+    return Table(
+        "overdue",
+        _("超期未办结订单"),
+        [*ORDER_COLUMNS, Column("deadline", _("期限"))],
+        _order_rows(user, ids),
+        note=_("当前已超过受理或办结期限、仍未办完的订单（不受期间筛选影响）。"),
+        total_rows=facts.count(),
+    )
 
 
 def fast_table(user: Any, scope: Scope, filters: Filters, limit: int | None = None) -> Table:
     """Orders completed within INSIGHTS_FAST_CLOSURE_MINUTES of being taken on, posted in the period."""
-    facts = _facts_in(user, scope, filters, OrderFact.objects.filter(
-        fast=True, month__gte=filters.period.start, month__lte=filters.period.end))
-    ids = list(facts.order_by("-order_id").values_list("order_id", flat=True)[:_limit(limit, MAX_LIMIT)])
-    return Table("fast", _("疑似过快办结"), ORDER_COLUMNS, _order_rows(user, ids),
-                 note=_("接单后 %(n)s 分钟内即提交完成的订单，请核实服务是否真实发生。") % {"n": conf.fast_minutes()},
-                 total_rows=facts.count())
+    facts = _facts_in(
+        user,
+        scope,
+        filters,
+        OrderFact.objects.filter(fast=True, month__gte=filters.period.start, month__lte=filters.period.end),
+    )
+    ids = list(facts.order_by("-order_id").values_list("order_id", flat=True)[: _limit(limit, MAX_LIMIT)])
+    return Table(
+        "fast",
+        _("疑似过快办结"),
+        ORDER_COLUMNS,
+        _order_rows(user, ids),
+        note=_("接单后 %(n)s 分钟内即提交完成的订单，请核实服务是否真实发生。") % {"n": conf.fast_minutes()},
+        total_rows=facts.count(),
+    )
 
 
 DASHBOARD_TABLES = ("rates", "series", "categories", "areas", "accepted", "praise", "warnings", "overdue", "fast")
@@ -478,12 +689,23 @@ class Dashboard:
     tables: dict[str, Table]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"filters": _describe(self.scope, self.filters), "figures": self.figures,
-                "tables": {k: {**t.as_dict(), "meta": t.meta} for k, t in self.tables.items()}}
+        return {
+            "filters": _describe(self.scope, self.filters),
+            "figures": self.figures,
+            "tables": {k: {**t.as_dict(), "meta": t.meta} for k, t in self.tables.items()},
+        }
 
 
-def dashboard(user: Any, *, area: str | None = None, period: str | None = None, category: str | None = None,
-              org_type: str | None = None, only: str | None = None, limit: int | None = None) -> Dashboard:
+def dashboard(
+    user: Any,
+    *,
+    area: str | None = None,
+    period: str | None = None,
+    category: str | None = None,
+    org_type: str | None = None,
+    only: str | None = None,
+    limit: int | None = None,
+) -> Dashboard:
     """A staff member's dashboard for their area (or a part of it): every table, or ``only`` one (for export)."""
     scope = dashboard_scope(user, area)
     filters = parse_filters(period=period, category=category, org_type=org_type)
@@ -499,8 +721,7 @@ def dashboard(user: Any, *, area: str | None = None, period: str | None = None, 
         fig = figures({m: sum(r[m] or 0 for r in by_category) for m in RATE_METRICS})
         tables["rates"] = rates_table(fig)
     if "series" in wanted:
-        tables["series"] = series_table(cells(user, scope, filters, group=("month",), metrics=SERIES_METRICS),
-                                        filters)
+        tables["series"] = series_table(cells(user, scope, filters, group=("month",), metrics=SERIES_METRICS), filters)
     if "categories" in wanted:
         tables["categories"] = category_board(user, scope, filters, limit, rows=by_category)
     if "areas" in wanted:
@@ -533,6 +754,7 @@ def dashboard_areas(user: Any) -> list[Area]:
 
 # ---- warnings -----------------------------------------------------------------------------------------
 
+
 def warning_list(user: Any, *, status: str | None = WarningStatus.OPEN) -> QuerySet[HotspotWarning]:
     qs = restrict(HotspotWarning.objects.all(), user, "view")
     if status:
@@ -541,17 +763,20 @@ def warning_list(user: Any, *, status: str | None = WarningStatus.OPEN) -> Query
 
 
 def warning_detail(user: Any, warning_id: int) -> HotspotWarning:
-    return get_for(HotspotWarning.objects.select_related("area", "category", "handled_by"), user, "view",
-                   pk=warning_id)
+    return get_for(HotspotWarning.objects.select_related("area", "category", "handled_by"), user, "view", pk=warning_id)
 
 
 def warning_orders(user: Any, warning: HotspotWarning) -> QuerySet[Order]:
     """The orders behind a warning, as far as the viewer may see them."""
-    return restrict(warning.orders.all(), user, "view").select_related("category", "community", "org") \
+    return (
+        restrict(warning.orders.all(), user, "view")
+        .select_related("category", "community", "org")
         .order_by("-created_at", "-id")
+    )
 
 
 # ---- annual points ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Ranking:
@@ -576,12 +801,23 @@ def points_ranking(user: Any, year: int) -> Ranking:
     snapshot = PointsSnapshot.objects.filter(year=year).first()
     if snapshot is not None:
         entries = restrict(PointsEntry.objects.filter(snapshot=snapshot), user, "view").select_related("org")
-        rows = [{"rank": e.rank, "org_id": e.org_id, "org": e.org.name, "total": str(e.total), "items": e.items}
-                for e in entries.order_by("rank", "org_id")]
+        rows = [
+            {"rank": e.rank, "org_id": e.org_id, "org": e.org.name, "total": str(e.total), "items": e.items}
+            for e in entries.order_by("rank", "org_id")
+        ]
         return Ranking(year, True, snapshot.frozen_at, snapshot.weights, rows)
     ranking = points.compute(year)
-    rows = [{"rank": e.rank, "org_id": e.org_id, "org": e.org_name, "total": str(e.total),
-             "items": [i.as_dict() for i in e.items]} for e in ranking if visible is None or e.org_id in visible]
+    rows = [
+        {
+            "rank": e.rank,
+            "org_id": e.org_id,
+            "org": e.org_name,
+            "total": str(e.total),
+            "items": [i.as_dict() for i in e.items],
+        }
+        for e in ranking
+        if visible is None or e.org_id in visible
+    ]
     return Ranking(year, False, None, {k: str(v) for k, v in points.weights_for(year).items()}, rows)
 
 
@@ -590,8 +826,13 @@ def org_points(user: Any, *, org_id: int, year: int) -> dict[str, Any]:
     ranking = points_ranking(user, year)
     for row in ranking.entries:
         if row["org_id"] == org_id:
-            return {**row, "year": year, "frozen": ranking.frozen, "weights": ranking.weights,
-                    "out_of": len(ranking.entries) if _visible_org_ids(user) is None else None}
+            return {
+                **row,
+                "year": year,
+                "frozen": ranking.frozen,
+                "weights": ranking.weights,
+                "out_of": len(ranking.entries) if _visible_org_ids(user) is None else None,
+            }
     raise NotFound()
 
 
@@ -599,8 +840,11 @@ def frozen_points(user: Any, *, org_id: int, year: int) -> PointsEntry | None:
     """For project calls and reviewers: an organization's frozen entry of ``year``, or None if not frozen yet.
     Through the chokepoint: reviewers and civil affairs staff read every entry, an organization its own."""
     points.check_year(year)
-    return restrict(PointsEntry.objects.filter(snapshot__year=year, org_id=org_id), user, "view") \
-        .select_related("snapshot").first()
+    return (
+        restrict(PointsEntry.objects.filter(snapshot__year=year, org_id=org_id), user, "view")
+        .select_related("snapshot")
+        .first()
+    )
 
 
 def public_boards_filters(user: Any) -> dict[str, Any]:
@@ -614,8 +858,10 @@ def public_boards_filters(user: Any) -> dict[str, Any]:
 
 def period_choices(today: date | None = None) -> list[tuple[str, str]]:
     today = today or timezone.localdate()
-    out = [(str(today.year), _("%(y)s 年") % {"y": today.year}),
-           (str(today.year - 1), _("%(y)s 年") % {"y": today.year - 1})]
+    out = [
+        (str(today.year), _("%(y)s 年") % {"y": today.year}),
+        (str(today.year - 1), _("%(y)s 年") % {"y": today.year - 1}),
+    ]
     q = (today.month - 1) // 3 + 1
     out.append((f"{today.year}-Q{q}", _("本季度")))
     out.append((f"{today:%Y-%m}", _("本月")))
@@ -623,4 +869,3 @@ def period_choices(today: date | None = None) -> list[tuple[str, str]]:
     twelve = date(twelve.year + (twelve.month == 12), twelve.month % 12 + 1, 1)
     out.append((f"{twelve:%Y-%m}:{today:%Y-%m}", _("最近 12 个月")))
     return out
-

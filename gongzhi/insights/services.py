@@ -41,6 +41,7 @@ def _now() -> datetime:
 
 # ---- the counters -----------------------------------------------------------------------------------
 
+
 def insights_on_event(order: Order, event: OrderEvent) -> None:
     """Count the order as it now is (see ``maintain.on_event``); called inside the transition's transaction."""
     maintain.on_event(order, event)
@@ -60,26 +61,30 @@ def insights_rebuild(*, actor: Any) -> maintain.RebuildResult:
     INSIGHTS_FAST_CLOSURE_MINUTES, or after loading orders by other means)."""
     with transaction.atomic():
         result = maintain.rebuild()
-        audit_record(actor=actor, action="insights.counters.rebuilt",
-                     data={"orders": result.orders, "cells": result.cells})
+        audit_record(
+            actor=actor, action="insights.counters.rebuilt", data={"orders": result.orders, "cells": result.cells}
+        )
         return result
 
 
 # ---- hot-spot warnings ------------------------------------------------------------------------------
 
+
 def _area_staff(area: Area) -> list[User]:
     """Community workers and street staff whose area contains ``area``."""
     parts = area.path.strip("/").split("/")
     prefixes = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    return list(User.objects.filter(grants__role__in=WARNED_ROLES, grants__area__path__in=prefixes,
-                                    is_active=True).distinct())
+    return list(
+        User.objects.filter(grants__role__in=WARNED_ROLES, grants__area__path__in=prefixes, is_active=True).distinct()
+    )
 
 
 def _recently_handled(area_id: int, category_id: int, since: datetime) -> bool:
     # The warning about a surge someone already handled must not come back while the same orders
     # are still inside the recent window.
-    return HotspotWarning.objects.filter(area_id=area_id, category_id=category_id, status=WarningStatus.HANDLED,
-                                         handled_at__gte=since).exists()
+    return HotspotWarning.objects.filter(
+        area_id=area_id, category_id=category_id, status=WarningStatus.HANDLED, handled_at__gte=since
+    ).exists()
 
 
 def _raise(cell: hotspots.Cell, verdict: hotspots.Judgement, now: datetime) -> HotspotWarning | None:
@@ -89,23 +94,55 @@ def _raise(cell: hotspots.Cell, verdict: hotspots.Judgement, now: datetime) -> H
     try:
         with transaction.atomic():
             warning = HotspotWarning.objects.create(
-                area=area, category=category, window_start=start, window_end=end, recent=cell.recent,
-                weekly=cell.weekly, baseline_mean=verdict.mean, baseline_sd=verdict.sd,
-                threshold=verdict.threshold, raised_at=now)
+                area=area,
+                category=category,
+                window_start=start,
+                window_end=end,
+                recent=cell.recent,
+                weekly=cell.weekly,
+                baseline_mean=verdict.mean,
+                baseline_sd=verdict.sd,
+                threshold=verdict.threshold,
+                raised_at=now,
+            )
     except IntegrityError:
         return None  # another scan raised it a moment ago: one open warning per cell
     where = Q(area_id=area.pk) if area.level == "grid" else Q(community_id=area.pk)
-    warning.orders.set(Order.objects.filter(where, category_id=category.pk, created_at__gte=start,
-                                            created_at__lt=end).values_list("pk", flat=True))
+    warning.orders.set(
+        Order.objects.filter(where, category_id=category.pk, created_at__gte=start, created_at__lt=end).values_list(
+            "pk", flat=True
+        )
+    )
     title = _("热点预警：%(area)s近 7 天“%(cat)s”需求 %(n)s 件") % {
-        "area": area.display_name, "cat": category.name, "n": cell.recent}
+        "area": area.display_name,
+        "cat": category.name,
+        "n": cell.recent,
+    }
     body = _("此前 8 周平均每周 %(m).1f 件，预警阈值 %(t).1f 件。请关注并处置。") % {
-        "m": verdict.mean, "t": verdict.threshold}
-    notify(recipients=_area_staff(area), kind="insights.hotspot", title=title, body=body, target=warning,
-           url=f"/insights/warnings/{warning.pk}/", event_key=f"hotspot:{warning.pk}")
-    audit_record(actor=None, action="insights.warning.raised", target=warning,
-                 data={"area": area.code, "category": category.code, "recent": cell.recent,
-                       "weekly": cell.weekly, "threshold": verdict.threshold})
+        "m": verdict.mean,
+        "t": verdict.threshold,
+    }
+    notify(
+        recipients=_area_staff(area),
+        kind="insights.hotspot",
+        title=title,
+        body=body,
+        target=warning,
+        url=f"/insights/warnings/{warning.pk}/",
+        event_key=f"hotspot:{warning.pk}",
+    )
+    audit_record(
+        actor=None,
+        action="insights.warning.raised",
+        target=warning,
+        data={
+            "area": area.code,
+            "category": category.code,
+            "recent": cell.recent,
+            "weekly": cell.weekly,
+            "threshold": verdict.threshold,
+        },
+    )
     return warning
 
 
@@ -117,8 +154,9 @@ def hotspots_scan(*, now: datetime | None = None) -> int:
     raised = 0
     for cell, verdict in hotspots.hot_cells(now):
         with transaction.atomic():
-            if HotspotWarning.objects.filter(area_id=cell.area_id, category_id=cell.category_id,
-                                             status=WarningStatus.OPEN).exists():
+            if HotspotWarning.objects.filter(
+                area_id=cell.area_id, category_id=cell.category_id, status=WarningStatus.OPEN
+            ).exists():
                 continue
             if _recently_handled(cell.area_id, cell.category_id, start):
                 continue
@@ -149,6 +187,7 @@ def warning_handle(*, actor: Any, warning_id: int, note: str) -> HotspotWarning:
 
 
 # ---- annual points ------------------------------------------------------------------------------------
+
 
 def _may_publish(actor: Any) -> None:
     grants = grants_for(actor)
@@ -184,8 +223,12 @@ def points_formula_set(*, actor: Any, year: int, **weights: Any) -> PointsFormul
             setattr(formula, name, value)
         formula.published_at, formula.published_by = timezone.now(), actor
         formula.save()
-        audit_record(actor=actor, action="insights.formula.published", target=formula,
-                     data={k: str(v) for k, v in formula.weights().items()})
+        audit_record(
+            actor=actor,
+            action="insights.formula.published",
+            target=formula,
+            data={k: str(v) for k, v in formula.weights().items()},
+        )
         return formula
 
 
@@ -202,14 +245,29 @@ def points_freeze(*, actor: Any, year: int) -> PointsSnapshot:
         try:
             with transaction.atomic():
                 snapshot = PointsSnapshot.objects.create(
-                    year=year, frozen_at=timezone.now(), frozen_by=actor if getattr(actor, "pk", None) else None,
-                    weights={**{k: str(v) for k, v in weights.items()},
-                             "prior_count": points.conf.prior_count(), "prior_mean": points.conf.prior_mean()})
+                    year=year,
+                    frozen_at=timezone.now(),
+                    frozen_by=actor if getattr(actor, "pk", None) else None,
+                    weights={
+                        **{k: str(v) for k, v in weights.items()},
+                        "prior_count": points.conf.prior_count(),
+                        "prior_mean": points.conf.prior_mean(),
+                    },
+                )
         except IntegrityError:
             raise Conflict(_("%(y)s 年度排名已固化") % {"y": year}) from None
-        PointsEntry.objects.bulk_create([
-            PointsEntry(snapshot=snapshot, org_id=e.org_id, rank=e.rank, total=e.total,
-                        items=[i.as_dict() for i in e.items]) for e in ranking])
-        audit_record(actor=actor, action="insights.points.frozen", target=snapshot,
-                     data={"year": year, "organizations": len(ranking)})
+        PointsEntry.objects.bulk_create(
+            [
+                PointsEntry(
+                    snapshot=snapshot, org_id=e.org_id, rank=e.rank, total=e.total, items=[i.as_dict() for i in e.items]
+                )
+                for e in ranking
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="insights.points.frozen",
+            target=snapshot,
+            data={"year": year, "organizations": len(ranking)},
+        )
         return snapshot

@@ -57,9 +57,11 @@ def apply_deltas(deltas: dict[tuple[Any, ...], dict[str, int]]) -> None:
         params += [grain, _db_date(month), *dims, *(change.get(m, 0) for m in metrics)]
         rows.append("(" + ", ".join(["%s"] * len(columns)) + ")")
     cells = table(Tally)
-    sql = (f"INSERT INTO {cells} ({', '.join(_q(c) for c in columns)}) VALUES {', '.join(rows)} "  # noqa: S608
-           f"ON CONFLICT ({', '.join(_q(c) for c in CELL_COLUMNS)}) DO UPDATE SET "
-           + ", ".join(f"{_q(m)} = {cells}.{_q(m)} + excluded.{_q(m)}" for m in metrics))
+    sql = (
+        f"INSERT INTO {cells} ({', '.join(_q(c) for c in columns)}) VALUES {', '.join(rows)} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(_q(c) for c in CELL_COLUMNS)}) DO UPDATE SET "
+        + ", ".join(f"{_q(m)} = {cells}.{_q(m)} + excluded.{_q(m)}" for m in metrics)
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -83,6 +85,7 @@ def save_fact(fact: Fact, *, exists: bool) -> None:
 
 # ---- set-based: the counters recomputed from the facts ----------------------------------------------
 
+
 def _metric_sql(metric: Any) -> tuple[str, list[Any]]:
     if metric.field is None:
         return "COUNT(*)", []
@@ -98,8 +101,7 @@ def _metric_sql(metric: Any) -> tuple[str, list[Any]]:
 def grouped_sql(grain: Grain, *, period: date | None = None) -> tuple[str, list[Any]]:
     """SELECT of the cells of ``grain`` computed from the facts (of one period if given; a year-to-date grain
     needs it), columns in ``CELL_COLUMNS + METRIC_NAMES`` order."""
-    kept = {"street_id": grain.geo >= 1, "area_id": grain.geo >= 2, "category_id": grain.category,
-            "org_id": grain.org}
+    kept = {"street_id": grain.geo >= 1, "area_id": grain.geo >= 2, "category_id": grain.category, "org_id": grain.org}
     when = _q("year" if grain.yearly else "month")
     dims = [_q("district_id")] + [_q(c) if kept[c] else "0" for c in KEY_FIELDS[2:]]
     group = [_q("district_id")] + [_q(c) for c in KEY_FIELDS[2:] if kept[c]]
@@ -129,8 +131,10 @@ def grouped_sql(grain: Grain, *, period: date | None = None) -> tuple[str, list[
         # Queries by organization read only real organizations; the other grains count these orders.
         conditions.append(f"{_q('org_id')} <> 0")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    sql = (f"SELECT {grain.code}, {', '.join(select)} FROM {table(OrderFact)}{where} "  # noqa: S608
-           f"GROUP BY {', '.join(group)}")
+    sql = (
+        f"SELECT {grain.code}, {', '.join(select)} FROM {table(OrderFact)}{where} "  # noqa: S608
+        f"GROUP BY {', '.join(group)}"
+    )
     return sql, [*params, *where_params]
 
 
@@ -141,8 +145,10 @@ def ytd_from_monthly_sql(grain: Grain, month: date) -> tuple[str, list[Any]]:
     columns = ", ".join(_q(c) for c in (*CELL_COLUMNS, *METRIC_NAMES))
     dims = ", ".join(_q(c) for c in CELL_COLUMNS[2:])
     sums = ", ".join(f"SUM({_q(m)})" for m in METRIC_NAMES)
-    sql = (f"INSERT INTO {table(Tally)} ({columns}) SELECT %s, %s, {dims}, {sums} FROM {table(Tally)} "  # noqa: S608
-           f"WHERE {_q('grain')} = %s AND {_q('month')} >= %s AND {_q('month')} <= %s GROUP BY {dims}")
+    sql = (
+        f"INSERT INTO {table(Tally)} ({columns}) SELECT %s, %s, {dims}, {sums} FROM {table(Tally)} "  # noqa: S608
+        f"WHERE {_q('grain')} = %s AND {_q('month')} >= %s AND {_q('month')} <= %s GROUP BY {dims}"
+    )
     return sql, [grain.code, _db_date(month), monthly.code, _db_date(month.replace(month=1)), _db_date(month)]
 
 
@@ -165,6 +171,7 @@ def rebuild_tally() -> int:
 
 
 # ---- bulk loading (rebuild, demo history) -------------------------------------------------------------
+
 
 def bulk_insert(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite. Values must be database-ready
@@ -240,9 +247,12 @@ def validate_foreign_keys(*models_: Any) -> int:
 def _foreign_keys(models_: Sequence[Any]) -> list[tuple[str, str, str, bool]]:
     """(quoted table, constraint name, definition, validated) of each foreign key on the tables of ``models_``."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
-                       "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
-                       "ORDER BY conrelid, conname", [[table(m) for m in models_]])
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "ORDER BY conrelid, conname",
+            [[table(m) for m in models_]],
+        )
         return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
 
 

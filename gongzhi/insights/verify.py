@@ -42,8 +42,10 @@ class Report:
 def _check_facts(report: Report) -> None:
     for facts in raw_facts():
         report.orders += len(facts)
-        stored = {r.order_id: fact_from_row(r) for r in
-                  OrderFact.objects.filter(order_id__gte=facts[0].order_id, order_id__lte=facts[-1].order_id)}
+        stored = {
+            r.order_id: fact_from_row(r)
+            for r in OrderFact.objects.filter(order_id__gte=facts[0].order_id, order_id__lte=facts[-1].order_id)
+        }
         for expected in facts:
             got = stored.get(expected.order_id)
             if got is None:
@@ -57,8 +59,11 @@ def _check_facts(report: Report) -> None:
 
 def _periods(grain: Any) -> list[date]:
     if grain.period == YTD:  # January to November of every year with orders
-        periods = {y.replace(month=m) for y in OrderFact.objects.values_list("year", flat=True).distinct()
-                   for m in range(1, 12)}
+        periods = {
+            y.replace(month=m)
+            for y in OrderFact.objects.values_list("year", flat=True).distinct()
+            for m in range(1, 12)
+        }
     else:
         column = "year" if grain.yearly else "month"
         periods = set(OrderFact.objects.values_list(column, flat=True).distinct())
@@ -81,13 +86,17 @@ def _check_cells(report: Report) -> None:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 expected = {(r[0], _as_date(r[1]), *r[2:width]): r[width:] for r in cursor.fetchall()}
-            stored = {tuple(r[:width]): r[width:] for r in
-                      Tally.objects.filter(grain=grain.code, month=period).values_list(*CELL_COLUMNS, *METRIC_NAMES)}
+            stored = {
+                tuple(r[:width]): r[width:]
+                for r in Tally.objects.filter(grain=grain.code, month=period).values_list(*CELL_COLUMNS, *METRIC_NAMES)
+            }
             for key in expected.keys() | stored.keys():
                 report.cells += 1
                 want, got = tuple(expected.get(key, zero)), tuple(stored.get(key, zero))
                 if want != got:
-                    diff = ", ".join(f"{n} {g} ≠ {w}" for n, g, w in zip(METRIC_NAMES, got, want, strict=True) if g != w)
+                    diff = ", ".join(
+                        f"{n} {g} ≠ {w}" for n, g, w in zip(METRIC_NAMES, got, want, strict=True) if g != w
+                    )
                     report.add(f"cell {grain.name} {key[1]:%Y-%m} {key[2:]}: {diff}")
 
 

@@ -33,8 +33,12 @@ def _params(request: HttpRequest) -> dict[str, str]:
 
 
 def _filter_kwargs(params: dict[str, str]) -> dict[str, Any]:
-    return {"period": params.get("period"), "area": params.get("area"), "category": params.get("category"),
-            "org_type": params.get("org_type")}
+    return {
+        "period": params.get("period"),
+        "area": params.get("area"),
+        "category": params.get("category"),
+        "org_type": params.get("org_type"),
+    }
 
 
 def _export_links(base: str, params: dict[str, str], table: str) -> dict[str, str]:
@@ -46,11 +50,17 @@ def _chart_data(tables: dict[str, selectors.Table]) -> dict[str, Any]:
     if "series" in tables:
         rows = tables["series"].rows
         states = [s for s in State if any(r[s.value] for r in rows)]
-        data["series"] = {"months": [r["month"] for r in rows],
-                          "states": [{"name": str(s.label), "data": [r[s.value] for r in rows]} for s in states],
-                          "posted_label": _("需求数")}
-    for name, value, label in (("categories", "posted", _("需求数")), ("areas", "posted", _("需求数")),
-                               ("accepted", "accepted", _("接单数")), ("praise", "smoothed_rating", _("平滑评分"))):
+        data["series"] = {
+            "months": [r["month"] for r in rows],
+            "states": [{"name": str(s.label), "data": [r[s.value] for r in rows]} for s in states],
+            "posted_label": _("需求数"),
+        }
+    for name, value, label in (
+        ("categories", "posted", _("需求数")),
+        ("areas", "posted", _("需求数")),
+        ("accepted", "accepted", _("接单数")),
+        ("praise", "smoothed_rating", _("平滑评分")),
+    ):
         if name in tables:
             rows = tables[name].rows[:12]
             key = "category" if name == "categories" else "area" if name == "areas" else "org"
@@ -63,8 +73,12 @@ def _choices(request: HttpRequest, params: dict[str, str], areas: list[Any] | No
     periods = selectors.period_choices()
     if params.get("period") and params["period"] not in {v for v, _label in periods}:
         periods.append((params["period"], params["period"]))  # a period typed into the address bar
-    return {"period_choices": periods, "area_choices": filters["areas"] if areas is None else areas,
-            "category_choices": filters["categories"], "org_type_choices": filters["org_types"]}
+    return {
+        "period_choices": periods,
+        "area_choices": filters["areas"] if areas is None else areas,
+        "category_choices": filters["categories"],
+        "org_type_choices": filters["org_types"],
+    }
 
 
 @login_required
@@ -79,11 +93,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as exc:
         context["error"], status = str(exc.message), 422
     else:
-        links = {name: _export_links("/api/v1/insights/dashboard/", params, name)
-                 for name in selectors.DASHBOARD_TABLES}
-        context.update(board=board, figures=board.figures, tables=board.tables, links=links,
-                       fast_minutes=conf.fast_minutes(),
-                       charts=_chart_data(board.tables), described=board.as_dict()["filters"])
+        links = {
+            name: _export_links("/api/v1/insights/dashboard/", params, name) for name in selectors.DASHBOARD_TABLES
+        }
+        context.update(
+            board=board,
+            figures=board.figures,
+            tables=board.tables,
+            links=links,
+            fast_minutes=conf.fast_minutes(),
+            charts=_chart_data(board.tables),
+            described=board.as_dict()["filters"],
+        )
     template = "insights/_dashboard_results.html" if is_htmx(request) else "insights/dashboard.html"
     return render(request, template, context, status=status)
 
@@ -95,18 +116,24 @@ def leaderboards(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"params": params, "error": "", **_choices(request, params)}
     status = 200
     try:
-        boards = {kind: selectors.leaderboard(request.user, kind, **_filter_kwargs(params)) for kind in selectors.BOARDS}
+        boards = {
+            kind: selectors.leaderboard(request.user, kind, **_filter_kwargs(params)) for kind in selectors.BOARDS
+        }
     except ValidationFailed as exc:
         context["error"], status = str(exc.message), 422
     else:
-        context.update(tables=boards, charts=_chart_data(boards),
-                       links={k: _export_links("/api/v1/insights/leaderboards/", params, k) for k in boards},
-                       described=boards["categories"].meta)
+        context.update(
+            tables=boards,
+            charts=_chart_data(boards),
+            links={k: _export_links("/api/v1/insights/leaderboards/", params, k) for k in boards},
+            described=boards["categories"].meta,
+        )
     template = "insights/_leaderboard_results.html" if is_htmx(request) else "insights/leaderboards.html"
     return render(request, template, context, status=status)
 
 
 # ---- warnings -----------------------------------------------------------------------------------------
+
 
 def _staff_only(request: HttpRequest) -> None:
     selectors.dashboard_areas(request.user)
@@ -119,8 +146,9 @@ def warnings(request: HttpRequest) -> HttpResponse:
     if status not in WarningStatus.values:
         status = WarningStatus.OPEN
     items = list(selectors.warning_list(request.user, status=status)[:200])
-    return render(request, "insights/warnings.html", {"items": items, "status": status,
-                                                      "statuses": WarningStatus.choices})
+    return render(
+        request, "insights/warnings.html", {"items": items, "status": status, "statuses": WarningStatus.choices}
+    )
 
 
 @login_required
@@ -140,13 +168,18 @@ def warning_handle(request: HttpRequest, warning_id: int) -> HttpResponse:
     except ApplicationError as exc:
         w = selectors.warning_detail(request.user, warning_id)
         orders = list(selectors.warning_orders(request.user, w)[:200])
-        return render(request, "insights/warning.html", {"w": w, "orders": orders, "error": str(exc.message),
-                                                         "note": request.POST.get("note", "")}, status=exc.status)
+        return render(
+            request,
+            "insights/warning.html",
+            {"w": w, "orders": orders, "error": str(exc.message), "note": request.POST.get("note", "")},
+            status=exc.status,
+        )
     messages.success(request, _("预警已处置"))
     return redirect("insights:warning", warning_id=warning_id)
 
 
 # ---- points -------------------------------------------------------------------------------------------
+
 
 def _year(request: HttpRequest) -> int:
     try:
@@ -161,9 +194,16 @@ def points(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     ranking = selectors.points_ranking(request.user, year)
     this = timezone.localdate().year
-    return render(request, "insights/points.html", {
-        "ranking": ranking, "year": year, "years": list(range(this, this - 6, -1)),
-        "mine": grants_for(request.user).organization_ids()})
+    return render(
+        request,
+        "insights/points.html",
+        {
+            "ranking": ranking,
+            "year": year,
+            "years": list(range(this, this - 6, -1)),
+            "mine": grants_for(request.user).organization_ids(),
+        },
+    )
 
 
 @login_required

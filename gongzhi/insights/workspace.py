@@ -22,8 +22,10 @@ def _staff(request: HttpRequest) -> dict[str, Any]:
 
 def _org(request: HttpRequest) -> dict[str, Any]:
     ids = grants_for(request.user).organization_ids()
-    return {"year": timezone.localdate().year - 1,
-            "orgs": list(Organization.objects.filter(pk__in=ids).order_by("pk").values("pk", "name"))}
+    return {
+        "year": timezone.localdate().year - 1,
+        "orgs": list(Organization.objects.filter(pk__in=ids).order_by("pk").values("pk", "name")),
+    }
 
 
 register_panel(Panel("insights/_panel_staff.html", STAFF, _staff, order=60))

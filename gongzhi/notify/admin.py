@@ -63,8 +63,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
                 actor=request.user,
                 action="notify.webhook.changed" if change else "notify.webhook.created",
                 target=obj,
-                data={"fields": changed, "secret_changed": secret_changed, "url": obj.url,
-                      "active": obj.active},
+                data={"fields": changed, "secret_changed": secret_changed, "url": obj.url, "active": obj.active},
             )
 
     def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
@@ -79,8 +78,18 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "channel", "endpoint", "recipient", "status", "attempts", "next_attempt_at",
-                    "sent_at", "last_error"]
+    list_display = [
+        "id",
+        "kind",
+        "channel",
+        "endpoint",
+        "recipient",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["status", "channel", "endpoint"]
     search_fields = ["event_key", "kind"]
     list_select_related = ["endpoint", "recipient"]

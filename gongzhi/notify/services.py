@@ -69,7 +69,9 @@ def notify(
     if not event_key or not kind:
         raise ValueError("notify() needs a kind and an event_key (the key that makes a retry harmless)")
     if len(event_key) > EVENT_KEY_MAX or len(kind) > KIND_MAX or len(url) > URL_MAX:
-        raise ValueError(f"notify() event_key, kind and url are limited to {EVENT_KEY_MAX}, {KIND_MAX}, {URL_MAX} characters")
+        raise ValueError(
+            f"notify() event_key, kind and url are limited to {EVENT_KEY_MAX}, {KIND_MAX}, {URL_MAX} characters"
+        )
     if url and not (url.startswith(("https://", "http://")) or (url.startswith("/") and not url.startswith("//"))):
         raise ValueError(f"notify() url must be a site path (/orders/5/) or an http(s) address, not {url!r}")
     users = list({u.pk: u for u in recipients if getattr(u, "pk", None)}.values())
@@ -117,13 +119,25 @@ class _Event:
 
     def notification_for(self, user: Any) -> Notification:
         return Notification(
-            recipient=user, kind=self.kind, title=self.title, body=self.body, target_type=self.target_type,
-            target_id=self.target_id, url=self.url, data=self.data, event_key=self.event_key, created_at=self.at,
+            recipient=user,
+            kind=self.kind,
+            title=self.title,
+            body=self.body,
+            target_type=self.target_type,
+            target_id=self.target_id,
+            url=self.url,
+            data=self.data,
+            event_key=self.event_key,
+            created_at=self.at,
         )
 
     def email_payload(self, user: Any) -> dict[str, Any]:
         link = absolute_url(self.url)
-        parts = [self.body, _("查看详情：%(link)s") % {"link": link} if link else "", _("此邮件由共治平台自动发送，请勿直接回复。")]
+        parts = [
+            self.body,
+            _("查看详情：%(link)s") % {"link": link} if link else "",
+            _("此邮件由共治平台自动发送，请勿直接回复。"),
+        ]
         return {
             "to": user.email,
             "subject": _("【共治】%(title)s") % {"title": self.title},
@@ -156,8 +170,14 @@ def _outbox_messages(event: _Event, pairs: list[tuple[Any, Notification]]) -> li
     endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if e.accepts(event.kind)]
     out: list[OutboxMessage] = []
     for user, notification in pairs:
-        common = {"event_key": event.event_key, "kind": event.kind, "recipient": user,
-                  "notification": notification, "next_attempt_at": event.at, "created_at": event.at}
+        common = {
+            "event_key": event.event_key,
+            "kind": event.kind,
+            "recipient": user,
+            "notification": notification,
+            "next_attempt_at": event.at,
+            "created_at": event.at,
+        }
         if user.email and user.is_active:
             out.append(OutboxMessage(channel=Channel.EMAIL, payload=event.email_payload(user), **common))
         out.extend(

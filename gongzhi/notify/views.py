@@ -32,7 +32,9 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
     page = Paginator(notifications_for(request.user, unread=True if only_unread else None), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    query = "&".join(p for p in ("show=unread" if only_unread else "", f"page={page.number}" if page.number > 1 else "") if p)
+    query = "&".join(
+        p for p in ("show=unread" if only_unread else "", f"page={page.number}" if page.number > 1 else "") if p
+    )
     here = reverse("notify:inbox") + (f"?{query}" if query else "")
     return {"page": page, "only_unread": only_unread, "unread": unread_count(request.user), "here": here}
 

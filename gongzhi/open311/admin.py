@@ -40,8 +40,11 @@ class CommunityLocationAdmin(admin.ModelAdmin):
 
 
 class ApiKeyForm(forms.ModelForm):
-    area_code = forms.CharField(label=_("可提交区域（区划代码）"), max_length=24,
-                                help_text=_("例如 330903003（东港街道）；密钥只能提交该区域内的需求"))
+    area_code = forms.CharField(
+        label=_("可提交区域（区划代码）"),
+        max_length=24,
+        help_text=_("例如 330903003（东港街道）；密钥只能提交该区域内的需求"),
+    )
 
     class Meta:
         model = ApiKey
@@ -69,13 +72,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["name", "prefix", "area", "user", "created_by", "created_at", "last_used_at", "revoked_at"] if obj else []
+        return (
+            ["name", "prefix", "area", "user", "created_by", "created_at", "last_used_at", "revoked_at"] if obj else []
+        )
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if change:
             return
-        key, raw = api_key_issue(actor=request.user, name=form.cleaned_data["name"],
-                                 area_code=form.cleaned_data["area_code"])
+        key, raw = api_key_issue(
+            actor=request.user, name=form.cleaned_data["name"], area_code=form.cleaned_data["area_code"]
+        )
         obj.pk, obj.prefix = key.pk, key.prefix
         messages.warning(request, _t("请立即复制并妥善保存接口密钥，它只显示这一次：%(raw)s") % {"raw": raw})
 

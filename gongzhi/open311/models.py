@@ -18,10 +18,12 @@ class Jurisdiction(models.Model):
     """A district this instance serves through Open311; ``jurisdiction_id`` is its division code."""
 
     area = models.OneToOneField("areas.Area", verbose_name=_("区县"), on_delete=models.PROTECT, related_name="+")
-    contact = models.CharField(_("联系方式"), max_length=200, blank=True,
-                               help_text=_("接口使用者如何联系运营方，显示在服务发现文件中"))
-    key_service = models.CharField(_("密钥申请方式"), max_length=200, blank=True,
-                                   help_text=_("如何申请接口密钥，显示在服务发现文件中"))
+    contact = models.CharField(
+        _("联系方式"), max_length=200, blank=True, help_text=_("接口使用者如何联系运营方，显示在服务发现文件中")
+    )
+    key_service = models.CharField(
+        _("密钥申请方式"), max_length=200, blank=True, help_text=_("如何申请接口密钥，显示在服务发现文件中")
+    )
     active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -57,8 +59,9 @@ class ServiceAttribute(models.Model):
     A non-variable attribute only shows information to the user and takes no answer.
     """
 
-    category = models.ForeignKey("orders.Category", verbose_name=_("服务类别"), on_delete=models.CASCADE,
-                                 related_name="open311_attributes")
+    category = models.ForeignKey(
+        "orders.Category", verbose_name=_("服务类别"), on_delete=models.CASCADE, related_name="open311_attributes"
+    )
     code = models.SlugField(_("代码"), max_length=40)
     variable = models.BooleanField(_("需要填写"), default=True, help_text=_("不勾选时仅向用户展示说明，不收集答案"))
     datatype = models.CharField(_("数据类型"), max_length=16, choices=Datatype.choices)
@@ -66,8 +69,9 @@ class ServiceAttribute(models.Model):
     datatype_description = models.CharField(_("填写提示"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("顺序"), help_text=_("从 1 开始，同一服务内不能重复"))
     description = models.CharField(_("问题"), max_length=300)
-    values = models.JSONField(_("选项"), default=list, blank=True,
-                              help_text=_('单选、多选题的选项，例如 [{"key": "yes", "name": "是"}]'))
+    values = models.JSONField(
+        _("选项"), default=list, blank=True, help_text=_('单选、多选题的选项，例如 [{"key": "yes", "name": "是"}]')
+    )
     active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -92,10 +96,17 @@ class ServiceAttribute(models.Model):
         if self.datatype in LIST_DATATYPES:
             well_formed = isinstance(values, list) and all(
                 isinstance(v, dict) and str(v.get("key") or "").strip() and str(v.get("name") or "").strip()
-                for v in values)
+                for v in values
+            )
             if not values or not well_formed:
-                raise ValidationError({"values": _('单选、多选题至少需要一个选项，每个选项都要有 key 和 name，'
-                                                   '例如 [{"key": "yes", "name": "是"}]')})
+                raise ValidationError(
+                    {
+                        "values": _(
+                            "单选、多选题至少需要一个选项，每个选项都要有 key 和 name，"
+                            '例如 [{"key": "yes", "name": "是"}]'
+                        )
+                    }
+                )
             if len(set(self.option_keys())) != len(values):
                 raise ValidationError({"values": _("选项的 key 不能重复")})
         elif values:
@@ -110,16 +121,17 @@ class CommunityLocation(models.Model):
     area = models.OneToOneField("areas.Area", verbose_name=_("社区"), on_delete=models.CASCADE, related_name="+")
     lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
     lng = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
-    approximate = models.BooleanField(_("近似位置"), default=True,
-                                      help_text=_("大致中心点；实测后请更新并取消勾选"))
+    approximate = models.BooleanField(_("近似位置"), default=True, help_text=_("大致中心点；实测后请更新并取消勾选"))
 
     class Meta:
         verbose_name = _("社区位置")
         verbose_name_plural = _("社区位置")
         ordering = ["area__code"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180),
-                                   name="open311_location_in_range"),
+            models.CheckConstraint(
+                condition=models.Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180),
+                name="open311_location_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,10 +145,22 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("密钥前缀"), max_length=8, editable=False)
     area = models.ForeignKey("areas.Area", verbose_name=_("可提交区域"), on_delete=models.PROTECT, related_name="+")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("系统账号"), on_delete=models.PROTECT,
-                                related_name="open311_key", editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("签发人"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("系统账号"),
+        on_delete=models.PROTECT,
+        related_name="open311_key",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签发人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(_("签发时间"), editable=False)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True, editable=False)
@@ -162,10 +186,12 @@ class Submission(models.Model):
     """
 
     order = models.OneToOneField("orders.Order", primary_key=True, on_delete=models.CASCADE, related_name="open311")
-    api_key = models.ForeignKey(ApiKey, verbose_name=_("接口密钥"), on_delete=models.PROTECT,
-                                related_name="submissions")
-    jurisdiction = models.ForeignKey(Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT,
-                                     related_name="submissions")
+    api_key = models.ForeignKey(
+        ApiKey, verbose_name=_("接口密钥"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("辖区"), on_delete=models.PROTECT, related_name="submissions"
+    )
     description = models.TextField(_("提交的描述"), max_length=4000, blank=True)
     address_string = models.CharField(_("提交的地址"), max_length=300, blank=True)
     lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)

@@ -47,12 +47,16 @@ def hash_key(raw: str) -> str:
 
 # ---- keys and districts ------------------------------------------------------------------------
 
+
 def api_key_find(raw: str | None) -> ApiKey | None:
     """The active key with this value, or None (missing, unknown and revoked keys look the same)."""
     if not raw:
         return None
-    return (ApiKey.objects.select_related("area", "user")
-            .filter(key_hash=hash_key(raw), revoked_at__isnull=True, user__is_active=True).first())
+    return (
+        ApiKey.objects.select_related("area", "user")
+        .filter(key_hash=hash_key(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
 
 
 def jurisdictions(user: Any) -> QuerySet[Jurisdiction]:
@@ -63,13 +67,21 @@ def key_area(area_code: str) -> Area:
     """The area a new key may post into: a district, street or community inside a district served."""
     area = Area.objects.filter(code=(area_code or "").strip()).first()
     if area is None:
-        raise ValidationFailed({"area": [_("找不到区域“%(code)s”，请填写区划代码，例如 330903003") % {"code": area_code}]})
+        raise ValidationFailed(
+            {"area": [_("找不到区域“%(code)s”，请填写区划代码，例如 330903003") % {"code": area_code}]}
+        )
     if area.level not in (Level.DISTRICT, Level.STREET, Level.COMMUNITY):
-        raise ValidationFailed({"area": [_("密钥的区域应为区县、街道或社区，不能是%(level)s") % {
-            "level": area.get_level_display()}]})
+        raise ValidationFailed(
+            {"area": [_("密钥的区域应为区县、街道或社区，不能是%(level)s") % {"level": area.get_level_display()}]}
+        )
     if not any(area.is_within(j.area) for j in jurisdictions(None)):
-        raise ValidationFailed({"area": [_("%(area)s不在任何已开通的 Open311 辖区内，请先在管理后台添加辖区") % {
-            "area": area.display_name}]})
+        raise ValidationFailed(
+            {
+                "area": [
+                    _("%(area)s不在任何已开通的 Open311 辖区内，请先在管理后台添加辖区") % {"area": area.display_name}
+                ]
+            }
+        )
     return area
 
 
@@ -79,35 +91,60 @@ def jurisdiction_resolve(user: Any, jurisdiction_id: str | None) -> Jurisdiction
     if jurisdiction_id:
         found = next((j for j in served if j.area.code == jurisdiction_id), None)
         if found is None:
-            raise NotFound(bi(_("找不到辖区 jurisdiction_id=%(id)s，请使用本平台服务的区县代码：%(codes)s") % {
-                "id": jurisdiction_id, "codes": "、".join(j.area.code for j in served) or "—"},
-                f"jurisdiction_id {jurisdiction_id} not found"))
+            raise NotFound(
+                bi(
+                    _("找不到辖区 jurisdiction_id=%(id)s，请使用本平台服务的区县代码：%(codes)s")
+                    % {"id": jurisdiction_id, "codes": "、".join(j.area.code for j in served) or "—"},
+                    f"jurisdiction_id {jurisdiction_id} not found",
+                )
+            )
         return found
     if not served:
-        raise ValidationFailed({"jurisdiction_id": [bi(_("本平台尚未开通 Open311 辖区，请联系管理员"),
-                                                       "no jurisdiction is served by this endpoint")]})
+        raise ValidationFailed(
+            {
+                "jurisdiction_id": [
+                    bi(_("本平台尚未开通 Open311 辖区，请联系管理员"), "no jurisdiction is served by this endpoint")
+                ]
+            }
+        )
     if len(served) > 1:
-        raise ValidationFailed({"jurisdiction_id": [bi(
-            _("本平台服务多个区县，请提供 jurisdiction_id（区县代码）：%(codes)s") % {
-                "codes": "、".join(j.area.code for j in served)},
-            "jurisdiction_id is required: this endpoint serves several jurisdictions")]})
+        raise ValidationFailed(
+            {
+                "jurisdiction_id": [
+                    bi(
+                        _("本平台服务多个区县，请提供 jurisdiction_id（区县代码）：%(codes)s")
+                        % {"codes": "、".join(j.area.code for j in served)},
+                        "jurisdiction_id is required: this endpoint serves several jurisdictions",
+                    )
+                ]
+            }
+        )
     return served[0]
 
 
 # ---- services --------------------------------------------------------------------------------
 
+
 def services() -> QuerySet[Category]:
     """Active categories, each annotated with ``has_metadata``: whether it asks extra questions."""
     asks = ServiceAttribute.objects.filter(category=OuterRef("pk"), active=True)
-    return (Category.objects.filter(active=True).select_related("parent")
-            .annotate(has_metadata=Exists(asks)).order_by("sort", "code"))
+    return (
+        Category.objects.filter(active=True)
+        .select_related("parent")
+        .annotate(has_metadata=Exists(asks))
+        .order_by("sort", "code")
+    )
 
 
 def service_get(code: str) -> Category:
     category = services().filter(code=code).first()
     if category is None:
-        raise NotFound(bi(_("找不到服务 service_code=%(code)s，请先调用 services 列表查看可用的服务") % {"code": code},
-                          f"service_code {code} not found"))
+        raise NotFound(
+            bi(
+                _("找不到服务 service_code=%(code)s，请先调用 services 列表查看可用的服务") % {"code": code},
+                f"service_code {code} not found",
+            )
+        )
     return category
 
 
@@ -117,12 +154,15 @@ def service_attributes(user: Any, category: Category) -> list[ServiceAttribute]:
 
 def changeset(user: Any) -> datetime | None:
     """When the services' questions or the districts served last changed (discovery's ``changeset``)."""
-    stamps = [qs.order_by("-updated_at").values_list("updated_at", flat=True).first()
-              for qs in (restrict(ServiceAttribute.objects.all(), user, "public"), jurisdictions(user))]
+    stamps = [
+        qs.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        for qs in (restrict(ServiceAttribute.objects.all(), user, "public"), jurisdictions(user))
+    ]
     return max((s for s in stamps if s), default=None)
 
 
 # ---- where a request is ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Place:
@@ -143,7 +183,8 @@ def place_at(user: Any, jurisdiction: Jurisdiction, lat: Decimal, lng: Decimal) 
     """The community whose centre is nearest to the point, if within the match radius; and the distance."""
     radius = getattr(settings, "OPEN311_MATCH_RADIUS_M", DEFAULT_MATCH_RADIUS_M)
     locations = restrict(CommunityLocation.objects.select_related("area"), user, "public").filter(
-        area__path__startswith=jurisdiction.area.path)
+        area__path__startswith=jurisdiction.area.path
+    )
     scored = [(_distance_m(float(lat), float(lng), float(loc.lat), float(loc.lng)), loc.area) for loc in locations]
     if not scored:
         return None, None
@@ -162,15 +203,18 @@ def place_named(jurisdiction: Jurisdiction, text: str, prefer: Area | None = Non
     Among several communities named in the text, the longest name wins; then one whose street is
     also named; then one inside ``prefer`` (the key's area). Returns the candidates when still ambiguous.
     """
-    communities = list(Area.objects.filter(path__startswith=jurisdiction.area.path, level=Level.COMMUNITY)
-                       .select_related("parent"))
+    communities = list(
+        Area.objects.filter(path__startswith=jurisdiction.area.path, level=Level.COMMUNITY).select_related("parent")
+    )
     scored = [(n, a) for a in communities if (n := _longest_name_in(text, a))]
     if not scored:
         return None, []
     best = max(n for n, _a in scored)
     candidates = [a for n, a in scored if n == best]
-    for narrow in (lambda a: a.parent is not None and _longest_name_in(text, a.parent) > 0,
-                   lambda a: prefer is not None and a.is_within(prefer)):
+    for narrow in (
+        lambda a: a.parent is not None and _longest_name_in(text, a.parent) > 0,
+        lambda a: prefer is not None and a.is_within(prefer),
+    ):
         if len(candidates) > 1:
             candidates = [a for a in candidates if narrow(a)] or candidates
     if len(candidates) > 1:
@@ -182,10 +226,12 @@ def place_named(jurisdiction: Jurisdiction, text: str, prefer: Area | None = Non
 
 # ---- requests ----------------------------------------------------------------------------------
 
+
 def _with_history(qs: QuerySet[Submission]) -> QuerySet[Submission]:
     events = OrderEvent.objects.select_related("org", "department").order_by("at", "id")
-    return qs.select_related("order__category", "order__org", "order__department", "order__community",
-                             "order__area").prefetch_related(Prefetch("order__events", queryset=events))
+    return qs.select_related(
+        "order__category", "order__org", "order__department", "order__community", "order__area"
+    ).prefetch_related(Prefetch("order__events", queryset=events))
 
 
 def requests_for(user: Any, jurisdiction: Jurisdiction) -> QuerySet[Submission]:
@@ -194,9 +240,16 @@ def requests_for(user: Any, jurisdiction: Jurisdiction) -> QuerySet[Submission]:
     return _with_history(qs).order_by("-created_at", "-order_id")
 
 
-def requests_search(user: Any, jurisdiction: Jurisdiction, *, ids: list[int] | None = None,
-                    codes: list[str] | None = None, start: datetime | None = None, end: datetime | None = None,
-                    statuses: list[str] | None = None) -> QuerySet[Submission]:
+def requests_search(
+    user: Any,
+    jurisdiction: Jurisdiction,
+    *,
+    ids: list[int] | None = None,
+    codes: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    statuses: list[str] | None = None,
+) -> QuerySet[Submission]:
     """GET requests: ``ids`` overrides every other filter, as the spec says."""
     qs = requests_for(user, jurisdiction)
     if ids is not None:
@@ -216,8 +269,9 @@ def requests_search(user: Any, jurisdiction: Jurisdiction, *, ids: list[int] | N
 def request_get(user: Any, jurisdiction: Jurisdiction, request_id: str) -> Submission:
     found = requests_for(user, jurisdiction).filter(order_id=int(request_id)).first() if is_number(request_id) else None
     if found is None:
-        raise NotFound(bi(_("找不到编号为 %(id)s 的服务请求") % {"id": request_id},
-                          f"service_request_id {request_id} not found"))
+        raise NotFound(
+            bi(_("找不到编号为 %(id)s 的服务请求") % {"id": request_id}, f"service_request_id {request_id} not found")
+        )
     return found
 
 
@@ -228,8 +282,12 @@ def unknown_service_codes(codes: list[str]) -> list[str]:
 
 def department_names(submissions: list[Submission]) -> dict[int, str]:
     """Names of departments that events mention only by id (a returned case no longer has one)."""
-    ids: set[int] = {e.data["department"] for s in submissions for e in s.order.events.all()
-                     if isinstance(e.data, dict) and isinstance(e.data.get("department"), int)}
+    ids: set[int] = {
+        e.data["department"]
+        for s in submissions
+        for e in s.order.events.all()
+        if isinstance(e.data, dict) and isinstance(e.data.get("department"), int)
+    }
     return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
 
 

@@ -30,8 +30,16 @@ from gongzhi.orders.models import Category, Order, OrderEvent
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 # Spark convention: which element repeats inside each container.
-ITEMS = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
-         "errors": "error", "endpoints": "endpoint", "formats": "format", "notes": "note"}
+ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "notes": "note",
+}
 FIRST_CHANGESET = "2026-11-22T00:00:00+08:00"  # before any question or district was configured
 COORDINATE_PLACES = Decimal("0.001")  # ≈ 110 m: near enough for a map, not a front door
 
@@ -39,6 +47,7 @@ Tree = dict[str, Any] | list[Any]
 
 
 # ---- writing ---------------------------------------------------------------------------------
+
 
 def _text(value: Any) -> str | None:
     if value is None:
@@ -96,17 +105,28 @@ def mask_text(text: str) -> str:
 
 # ---- resources -----------------------------------------------------------------------------------
 
+
 def errors_tree(status: int, messages: Iterable[str]) -> list[dict[str, Any]]:
     return [{"code": status, "description": str(m)} for m in messages]
 
 
-def discovery_tree(*, url: str, changeset: datetime | None, contact: str, key_service: str,
-                   production: bool) -> dict[str, Any]:
+def discovery_tree(
+    *, url: str, changeset: datetime | None, contact: str, key_service: str, production: bool
+) -> dict[str, Any]:
     stamp = w3(changeset) or FIRST_CHANGESET
     return {
-        "changeset": stamp, "contact": contact, "key_service": key_service,
-        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": stamp,
-                       "type": "production" if production else "test", "formats": ["text/xml", "application/json"]}],
+        "changeset": stamp,
+        "contact": contact,
+        "key_service": key_service,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": url,
+                "changeset": stamp,
+                "type": "production" if production else "test",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
 
 
@@ -117,17 +137,25 @@ def _keywords(category: Category) -> str:
 
 def service_tree(category: Category) -> dict[str, Any]:
     return {
-        "service_code": category.code, "service_name": category.name, "description": category.description or None,
-        "metadata": bool(getattr(category, "has_metadata", False)), "type": "realtime",
-        "keywords": _keywords(category), "group": (category.parent or category).name,
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description or None,
+        "metadata": bool(getattr(category, "has_metadata", False)),
+        "type": "realtime",
+        "keywords": _keywords(category),
+        "group": (category.parent or category).name,
     }
 
 
 def _attribute_tree(attribute: ServiceAttribute) -> dict[str, Any]:
     tree: dict[str, Any] = {
-        "variable": attribute.variable, "code": attribute.code, "datatype": attribute.datatype,
-        "required": attribute.required, "datatype_description": attribute.datatype_description or None,
-        "order": attribute.order, "description": attribute.description,
+        "variable": attribute.variable,
+        "code": attribute.code,
+        "datatype": attribute.datatype,
+        "required": attribute.required,
+        "datatype_description": attribute.datatype_description or None,
+        "order": attribute.order,
+        "description": attribute.description,
     }
     if attribute.datatype in LIST_DATATYPES:
         tree["values"] = [{"key": str(v["key"]), "name": str(v["name"])} for v in attribute.values]
@@ -140,22 +168,33 @@ def definition_tree(category: Category, attributes: list[ServiceAttribute]) -> d
 
 def service_notice(category: Category) -> str:
     return _("将在 %(a)s 个工作日内受理，受理后 %(c)s 个工作日内办结") % {
-        "a": category.accept_days, "c": category.complete_days}
+        "a": category.accept_days,
+        "c": category.complete_days,
+    }
 
 
 def created_tree(submission: Submission) -> list[dict[str, Any]]:
-    return [{"service_request_id": str(submission.order_id), "service_notice": service_notice(submission.order.category),
-             "account_id": submission.account_id or None}]
+    return [
+        {
+            "service_request_id": str(submission.order_id),
+            "service_notice": service_notice(submission.order.category),
+            "account_id": submission.account_id or None,
+        }
+    ]
 
 
 # ---- requests --------------------------------------------------------------------------------
+
 
 def _note(event: OrderEvent, order: Order, departments: dict[int, str]) -> str:
     """What happened, in a fixed Chinese phrase: organizations and departments by name, no free text."""
     org = event.org.name if event.org else _("承接组织")
     mentioned = (event.data or {}).get("department")
-    dept = event.department.name if event.department else departments.get(
-        mentioned if isinstance(mentioned, int) else 0, _("职能部门"))
+    dept = (
+        event.department.name
+        if event.department
+        else departments.get(mentioned if isinstance(mentioned, int) else 0, _("职能部门"))
+    )
     if event.action == "created":
         if event.department:
             return _("已受理，已转交%(d)s办理") % {"d": dept}
@@ -215,14 +254,16 @@ def _answers_tree(submission: Submission, attributes: list[ServiceAttribute]) ->
             item["values"] = [{"key": k, "name": names.get(k, k)} for k in keys]
         else:
             # Free-text answers are published under the same rule as the description.
-            item["value"] = mask_text(str(answer)) if attribute is None or attribute.datatype in ("string", "text") \
-                else str(answer)
+            item["value"] = (
+                mask_text(str(answer)) if attribute is None or attribute.datatype in ("string", "text") else str(answer)
+            )
         out.append(item)
     return out
 
 
-def request_tree(submission: Submission, *, departments: dict[int, str],
-                 attributes: list[ServiceAttribute] | None = None) -> dict[str, Any]:
+def request_tree(
+    submission: Submission, *, departments: dict[int, str], attributes: list[ServiceAttribute] | None = None
+) -> dict[str, Any]:
     """One service request as GET requests shows it; ``attributes`` given means ``extensions=true``."""
     order = submission.order
     events = list(order.events.all())
@@ -248,11 +289,15 @@ def request_tree(submission: Submission, *, departments: dict[int, str],
     if attributes is not None:
         tree["attributes"] = _answers_tree(submission, attributes)
         tree["extended_attributes"] = {
-            "channel": order.channel, "state": order.state, "state_label": str(order.get_state_display()),
-            "order_number": order.number, "community": order.community.display_name,
+            "channel": order.channel,
+            "state": order.state,
+            "state_label": str(order.get_state_display()),
+            "order_number": order.number,
+            "community": order.community.display_name,
             "community_code": order.community.code,
             "grid": order.area.display_name if order.area_id != order.community_id else None,
         }
-        tree["notes"] = [{"datetime": w3(e.at), "type": e.action, "description": _note(e, order, departments)}
-                         for e in events]
+        tree["notes"] = [
+            {"datetime": w3(e.at), "type": e.action, "description": _note(e, order, departments)} for e in events
+        ]
     return tree

@@ -48,6 +48,7 @@ Errors = dict[str, list[str]]
 
 # ---- keys ----------------------------------------------------------------------------------------
 
+
 def _require_admin(actor: Any) -> None:
     # ``actor=None`` is the operator at the command line or the demo loader.
     if actor is not None and not grants_for(actor).is_admin:
@@ -71,15 +72,29 @@ def api_key_issue(*, actor: Any, name: str, area_code: str, raw_key: str | None 
     if ApiKey.objects.filter(key_hash=digest).exists():
         raise ValidationFailed({"key": [_("该密钥已存在，请换一个")]})
     with transaction.atomic():
-        user = user_create(actor=actor, username=f"open311-{digest[:10]}", password=None,
-                           display_name=(_("Open311 接口：%(name)s") % {"name": name})[:50])
+        user = user_create(
+            actor=actor,
+            username=f"open311-{digest[:10]}",
+            password=None,
+            display_name=(_("Open311 接口：%(name)s") % {"name": name})[:50],
+        )
         # The system user may post into the key's area and, like a resident, see only what it posted.
         grant_add(actor=actor, user=user, role=Role.RESIDENT, area=area)
-        key = ApiKey.objects.create(name=name, key_hash=digest, prefix=raw[:8], area=area, user=user,
-                                    created_by=actor if getattr(actor, "pk", None) else None,
-                                    created_at=timezone.now())
-        audit_record(actor=actor, action="open311.api_key.issued", target=key,
-                     data={"name": name, "area": area.code, "prefix": key.prefix})
+        key = ApiKey.objects.create(
+            name=name,
+            key_hash=digest,
+            prefix=raw[:8],
+            area=area,
+            user=user,
+            created_by=actor if getattr(actor, "pk", None) else None,
+            created_at=timezone.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="open311.api_key.issued",
+            target=key,
+            data={"name": name, "area": area.code, "prefix": key.prefix},
+        )
     return key, raw
 
 
@@ -101,6 +116,7 @@ def api_key_revoke(*, actor: Any, key_id: int) -> ApiKey:
 
 
 # ---- requests ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Posted:
@@ -139,8 +155,12 @@ def _coordinates(posted: Posted, errors: Errors) -> tuple[Decimal | None, Decima
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise ValueError
     except ValueError:
-        errors["lat"] = [bi(_("lat/long 应为 WGS84 经纬度数字，例如 lat=29.95&long=122.30"),
-                            "lat/long must be WGS84 decimal degrees")]
+        errors["lat"] = [
+            bi(
+                _("lat/long 应为 WGS84 经纬度数字，例如 lat=29.95&long=122.30"),
+                "lat/long must be WGS84 decimal degrees",
+            )
+        ]
         return None, None
     return lat.quantize(Decimal("0.000001")), lng.quantize(Decimal("0.000001"))
 
@@ -155,32 +175,49 @@ def _locate(jurisdiction: Jurisdiction, key: ApiKey, posted: Posted, errors: Err
         if place is not None:
             return Location(place, lat, lng)
         if candidates:
-            errors["address_string"] = [bi(
-                _("地址中出现了多个社区（%(names)s），请写明所在街道和社区") % {
-                    "names": "、".join(a.display_name for a in candidates)},
-                "address_string names several communities; add the street and community")]
+            errors["address_string"] = [
+                bi(
+                    _("地址中出现了多个社区（%(names)s），请写明所在街道和社区")
+                    % {"names": "、".join(a.display_name for a in candidates)},
+                    "address_string names several communities; add the street and community",
+                )
+            ]
             return Location()
     if lat is not None and lng is not None:
         place, distance = place_at(None, jurisdiction, lat, lng)
         if place is not None:
             return Location(place, lat, lng)
-        errors["lat"] = [bi(
-            _("该位置（%(lat)s, %(lng)s）附近没有本辖区的社区%(far)s，请核对坐标，或用 address_string 写明社区名称") % {
-                "lat": lat, "lng": lng,
-                "far": _("（最近的社区在 %(km).1f 公里外）") % {"km": distance / 1000} if distance else ""},
-            "lat/long is not within any community of this jurisdiction")]
+        errors["lat"] = [
+            bi(
+                _("该位置（%(lat)s, %(lng)s）附近没有本辖区的社区%(far)s，请核对坐标，或用 address_string 写明社区名称")
+                % {
+                    "lat": lat,
+                    "lng": lng,
+                    "far": _("（最近的社区在 %(km).1f 公里外）") % {"km": distance / 1000} if distance else "",
+                },
+                "lat/long is not within any community of this jurisdiction",
+            )
+        ]
         return Location()
     if posted.address_string:
-        errors["address_string"] = [bi(
-            _("无法从地址“%(a)s”中识别社区，请在地址中写明社区名称，例如“东港街道兴普社区3号楼”") % {
-                "a": posted.address_string[:100]},
-            "no community of this jurisdiction is named in address_string")]
+        errors["address_string"] = [
+            bi(
+                _("无法从地址“%(a)s”中识别社区，请在地址中写明社区名称，例如“东港街道兴普社区3号楼”")
+                % {"a": posted.address_string[:100]},
+                "no community of this jurisdiction is named in address_string",
+            )
+        ]
     elif posted.address_id:
-        errors["address_id"] = [bi(_("本平台不使用 address_id，请提供 lat 和 long，或 address_string"),
-                                   "address_id is not supported; send lat & long or address_string")]
+        errors["address_id"] = [
+            bi(
+                _("本平台不使用 address_id，请提供 lat 和 long，或 address_string"),
+                "address_id is not supported; send lat & long or address_string",
+            )
+        ]
     else:
-        errors["location"] = [bi(_("请提供位置：lat 和 long，或 address_string"),
-                                 "a location is required: lat & long, or address_string")]
+        errors["location"] = [
+            bi(_("请提供位置：lat 和 long，或 address_string"), "a location is required: lat & long, or address_string")
+        ]
     return Location()
 
 
@@ -190,14 +227,18 @@ def _answer(attribute: ServiceAttribute, values: list[str]) -> str | list[str]:
     if kind == Datatype.MULTI:
         unknown = [v for v in values if v not in attribute.option_keys()]
         if unknown:
-            raise ValueError(_("选项 %(v)s 不存在，可选：%(keys)s") % {
-                "v": "、".join(unknown), "keys": "、".join(attribute.option_keys())})
+            raise ValueError(
+                _("选项 %(v)s 不存在，可选：%(keys)s")
+                % {"v": "、".join(unknown), "keys": "、".join(attribute.option_keys())}
+            )
         return list(dict.fromkeys(values))
     if len(values) > 1:
         raise ValueError(_("只能填写一个值"))
     value = values[0]
     if kind == Datatype.SINGLE and value not in attribute.option_keys():
-        raise ValueError(_("选项 %(v)s 不存在，可选：%(keys)s") % {"v": value, "keys": "、".join(attribute.option_keys())})
+        raise ValueError(
+            _("选项 %(v)s 不存在，可选：%(keys)s") % {"v": value, "keys": "、".join(attribute.option_keys())}
+        )
     if kind == Datatype.NUMBER:
         try:
             return str(parse_decimal(value))
@@ -223,21 +264,28 @@ def _answers(attributes: list[ServiceAttribute], sent: dict[str, list[str]], err
         values = [v.strip() for v in raw if v.strip()]
         attribute = asked.get(code)
         if attribute is None:
-            errors[f"attribute[{code}]"] = [bi(
-                _("该服务没有需要回答的附加问题 attribute[%(code)s]，可填写：%(codes)s") % {
-                    "code": code, "codes": "、".join(asked) or "—"},
-                f"attribute {code} is not part of this service definition")]
+            errors[f"attribute[{code}]"] = [
+                bi(
+                    _("该服务没有需要回答的附加问题 attribute[%(code)s]，可填写：%(codes)s")
+                    % {"code": code, "codes": "、".join(asked) or "—"},
+                    f"attribute {code} is not part of this service definition",
+                )
+            ]
         elif values:
             try:
                 answers[code] = _answer(attribute, values)
             except ValueError as exc:
-                errors[f"attribute[{code}]"] = [bi(f"“{attribute.description}”（attribute[{code}]）：{exc}",
-                                                   f"invalid value for attribute {code}")]
+                errors[f"attribute[{code}]"] = [
+                    bi(f"“{attribute.description}”（attribute[{code}]）：{exc}", f"invalid value for attribute {code}")
+                ]
     for code, attribute in asked.items():
         if attribute.required and code not in answers and f"attribute[{code}]" not in errors:
-            errors[f"attribute[{code}]"] = [bi(
-                _("请回答必填问题“%(q)s”（attribute[%(code)s]）") % {"q": attribute.description, "code": code},
-                f"attribute {code} is required")]
+            errors[f"attribute[{code}]"] = [
+                bi(
+                    _("请回答必填问题“%(q)s”（attribute[%(code)s]）") % {"q": attribute.description, "code": code},
+                    f"attribute {code} is required",
+                )
+            ]
     return answers
 
 
@@ -268,8 +316,12 @@ def _media_url(value: str | None, errors: Errors) -> str:
                 raise DjangoValidationError("too long")
             URLValidator(schemes=["http", "https"])(url)
         except DjangoValidationError:
-            errors["media_url"] = [bi(_("media_url 应为 http 或 https 开头的网址，最多 500 个字符"),
-                                      "media_url must be an http(s) URL of at most 500 characters")]
+            errors["media_url"] = [
+                bi(
+                    _("media_url 应为 http 或 https 开头的网址，最多 500 个字符"),
+                    "media_url must be an http(s) URL of at most 500 characters",
+                )
+            ]
     return url
 
 
@@ -320,14 +372,19 @@ def _validate(jurisdiction: Jurisdiction, key: ApiKey, posted: Posted) -> Checke
     errors: Errors = {}
     category = None
     if not posted.service_code:
-        errors["service_code"] = [bi(_("请提供 service_code（服务代码），可用的服务见 services 列表"),
-                                     "service_code is required")]
+        errors["service_code"] = [
+            bi(_("请提供 service_code（服务代码），可用的服务见 services 列表"), "service_code is required")
+        ]
     else:
         category = service_get(posted.service_code)  # 404 when unknown, as the spec says
     description = (posted.description or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        errors["description"] = [bi(_("description 最多 %(n)s 个字，当前 %(len)s 个字") % {
-            "n": MAX_DESCRIPTION, "len": len(description)}, "description is limited to 4000 characters")]
+        errors["description"] = [
+            bi(
+                _("description 最多 %(n)s 个字，当前 %(len)s 个字") % {"n": MAX_DESCRIPTION, "len": len(description)},
+                "description is limited to 4000 characters",
+            )
+        ]
     location = _locate(jurisdiction, key, posted, errors)
     attributes = service_attributes(None, category) if category else []
     answers = _answers(attributes, posted.attributes, errors) if category else {}
@@ -335,48 +392,94 @@ def _validate(jurisdiction: Jurisdiction, key: ApiKey, posted: Posted) -> Checke
     media_url = _media_url(posted.media_url, errors)
     if errors or category is None or location.place is None:
         raise ValidationFailed(errors or {"location": [_("无法确定位置")]})
-    return Checked(category=category, place=location.place, location=location, description=description,
-                   attributes=attributes, answers=answers, name=name, phone=phone, email=email, media_url=media_url)
+    return Checked(
+        category=category,
+        place=location.place,
+        location=location,
+        description=description,
+        attributes=attributes,
+        answers=answers,
+        name=name,
+        phone=phone,
+        email=email,
+        media_url=media_url,
+    )
 
 
 # order_create's field names, in the words of the Open311 parameters.
-_ORDER_FIELDS = {"contact_phone": "phone", "title": "description", "description": "description",
-                 "community": "address_string", "grid": "address_string", "category": "service_code"}
+_ORDER_FIELDS = {
+    "contact_phone": "phone",
+    "title": "description",
+    "description": "description",
+    "community": "address_string",
+    "grid": "address_string",
+    "category": "service_code",
+}
 
 
 def request_create(*, api_key: ApiKey, jurisdiction: Jurisdiction, posted: Posted) -> Submission:
     """POST requests: validate, then create the order and its submission record in one transaction."""
     if not api_key.area.is_within(jurisdiction.area):
-        raise PermissionDenied(bi(_("该接口密钥不属于辖区 %(j)s") % {"j": jurisdiction.area.code},
-                                  "this api_key does not belong to this jurisdiction"))
+        raise PermissionDenied(
+            bi(
+                _("该接口密钥不属于辖区 %(j)s") % {"j": jurisdiction.area.code},
+                "this api_key does not belong to this jurisdiction",
+            )
+        )
     v = _validate(jurisdiction, api_key, posted)
     place, category = v.place, v.category
     if not place.community.is_within(api_key.area):
-        raise PermissionDenied(bi(
-            _("该接口密钥只能提交%(area)s范围内的需求，%(c)s不在其中") % {
-                "area": api_key.area.display_name, "c": place.community.display_name},
-            "this api_key may not post requests located outside its area"))
+        raise PermissionDenied(
+            bi(
+                _("该接口密钥只能提交%(area)s范围内的需求，%(c)s不在其中")
+                % {"area": api_key.area.display_name, "c": place.community.display_name},
+                "this api_key may not post requests located outside its area",
+            )
+        )
     address = (posted.address_string or "").strip()[:200] or _("坐标 %(lat)s, %(lng)s") % {
-        "lat": v.location.lat, "lng": v.location.lng}
+        "lat": v.location.lat,
+        "lng": v.location.lng,
+    }
     with transaction.atomic():
         try:
             order = order_create(
-                actor=api_key.user, channel=Channel.OPEN311, category=category.code,
+                actor=api_key.user,
+                channel=Channel.OPEN311,
+                category=category.code,
                 title=_title(category, v.description),
                 description=_order_text(v.description, v.answers, v.attributes, v.media_url),
-                community=place.community.code, grid=place.grid.code if place.grid else None, address=address,
-                contact_name=v.name, contact_phone=v.phone,
+                community=place.community.code,
+                grid=place.grid.code if place.grid else None,
+                address=address,
+                contact_name=v.name,
+                contact_phone=v.phone,
             )
         except ValidationFailed as exc:
             raise ValidationFailed({_ORDER_FIELDS.get(f, f): msgs for f, msgs in exc.errors.items()}) from exc
         submission = Submission.objects.create(
-            order=order, api_key=api_key, jurisdiction=jurisdiction, description=v.description,
-            address_string=(posted.address_string or "").strip()[:300], lat=v.location.lat, lng=v.location.lng,
-            media_url=v.media_url, email=v.email, account_id=(posted.account_id or "").strip()[:100],
-            attributes=v.answers, created_at=order.created_at,
+            order=order,
+            api_key=api_key,
+            jurisdiction=jurisdiction,
+            description=v.description,
+            address_string=(posted.address_string or "").strip()[:300],
+            lat=v.location.lat,
+            lng=v.location.lng,
+            media_url=v.media_url,
+            email=v.email,
+            account_id=(posted.account_id or "").strip()[:100],
+            attributes=v.answers,
+            created_at=order.created_at,
         )
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=order.created_at)
-        audit_record(actor=api_key.user, action="open311.request.created", target=order,
-                     data={"api_key": api_key.prefix, "service_code": category.code,
-                           "community": place.community.code, "attributes": sorted(v.answers)})
+        audit_record(
+            actor=api_key.user,
+            action="open311.request.created",
+            target=order,
+            data={
+                "api_key": api_key.prefix,
+                "service_code": category.code,
+                "community": place.community.code,
+                "attributes": sorted(v.answers),
+            },
+        )
     return submission

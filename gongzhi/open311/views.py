@@ -44,6 +44,7 @@ View = Callable[..., HttpResponse]
 
 # ---- responses -------------------------------------------------------------------------------
 
+
 def respond(fmt: str, root: str, tree: Any, status: int = 200) -> HttpResponse:
     response = HttpResponse(render(fmt, root, tree), status=status, content_type=FORMATS[fmt])
     # Public data, no cookies involved: browser-based civic clients may read it from anywhere.
@@ -60,8 +61,9 @@ def _status(exc: ApplicationError) -> int:
 
 
 def fail(fmt: str, exc: ApplicationError) -> HttpResponse:
-    messages = [m for msgs in exc.errors.values() for m in msgs] if isinstance(exc, ValidationFailed) \
-        else [str(exc.message)]
+    messages = (
+        [m for msgs in exc.errors.values() for m in msgs] if isinstance(exc, ValidationFailed) else [str(exc.message)]
+    )
     status = _status(exc)
     return respond(fmt, "errors", errors_tree(status, messages), status)
 
@@ -77,8 +79,16 @@ def endpoint(*methods: str) -> Callable[[View], View]:
         @wraps(view)
         def inner(request: HttpRequest, *args: Any, fmt: str = "xml", **kwargs: Any) -> HttpResponse:
             if request.method not in (*methods, "HEAD" if "GET" in methods else ""):
-                error = ValidationFailed({"method": [bi(_("不支持 %(m)s 请求，请使用 %(ok)s") % {
-                    "m": request.method, "ok": "、".join(methods)}, f"method {request.method} is not supported")]})
+                error = ValidationFailed(
+                    {
+                        "method": [
+                            bi(
+                                _("不支持 %(m)s 请求，请使用 %(ok)s") % {"m": request.method, "ok": "、".join(methods)},
+                                f"method {request.method} is not supported",
+                            )
+                        ]
+                    }
+                )
                 response = fail(fmt, error)
                 response["Allow"] = ", ".join(methods)
                 return response
@@ -93,6 +103,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
 
 
 # ---- parameters --------------------------------------------------------------------------------
+
 
 def param(data: QueryDict, name: str) -> str | None:
     """A parameter's value; empty or blank is the same as absent."""
@@ -110,8 +121,12 @@ def _positive(data: QueryDict, name: str, default: int, most: int, errors: dict[
     if raw is None:
         return default
     if not is_number(raw) or not 1 <= int(raw) <= most:
-        errors[name] = [bi(_("%(p)s 应为 1 到 %(n)s 之间的整数") % {"p": name, "n": most},
-                           f"{name} must be an integer from 1 to {most}")]
+        errors[name] = [
+            bi(
+                _("%(p)s 应为 1 到 %(n)s 之间的整数") % {"p": name, "n": most},
+                f"{name} must be an integer from 1 to {most}",
+            )
+        ]
         return default
     return int(raw)
 
@@ -123,8 +138,12 @@ def _date(data: QueryDict, name: str, errors: dict[str, list[str]]) -> datetime 
     try:
         return parse_datetime(raw)
     except ValueError:
-        errors[name] = [bi(_("%(p)s 应为 W3C 日期时间格式，例如 2026-01-01T00:00:00+08:00") % {"p": name},
-                           f"{name} must use the w3 format, e.g. 2010-01-01T00:00:00Z")]
+        errors[name] = [
+            bi(
+                _("%(p)s 应为 W3C 日期时间格式，例如 2026-01-01T00:00:00+08:00") % {"p": name},
+                f"{name} must use the w3 format, e.g. 2010-01-01T00:00:00Z",
+            )
+        ]
         return None
 
 
@@ -163,25 +182,34 @@ def _search(request: HttpRequest, jurisdiction: Any) -> tuple[Any, bool]:
     filters: dict[str, Any] = {}
     if ids:
         if len(ids) > MAX_IDS or not all(is_number(i) for i in ids):
-            errors["service_request_id"] = [bi(
-                _("service_request_id 应为以逗号分隔的请求编号，最多 %(n)s 个") % {"n": MAX_IDS},
-                "service_request_id must be a comma-delimited list of request ids")]
+            errors["service_request_id"] = [
+                bi(
+                    _("service_request_id 应为以逗号分隔的请求编号，最多 %(n)s 个") % {"n": MAX_IDS},
+                    "service_request_id must be a comma-delimited list of request ids",
+                )
+            ]
         filters["ids"] = [int(i) for i in ids if is_number(i)]
     else:
         codes = split_list(param(data, "service_code"))
         unknown = selectors.unknown_service_codes(codes)
         if unknown:
-            errors["service_code"] = [bi(_("找不到服务 %(codes)s，可用的服务见 services 列表") % {"codes": "、".join(unknown)},
-                                         f"unknown service_code: {', '.join(unknown)}")]
+            errors["service_code"] = [
+                bi(
+                    _("找不到服务 %(codes)s，可用的服务见 services 列表") % {"codes": "、".join(unknown)},
+                    f"unknown service_code: {', '.join(unknown)}",
+                )
+            ]
         statuses = [s.lower() for s in split_list(param(data, "status"))]
         if any(s not in ("open", "closed") for s in statuses):
-            errors["status"] = [bi(_("status 只能是 open 或 closed（可用逗号分隔）"), "status must be open and/or closed")]
+            errors["status"] = [
+                bi(_("status 只能是 open 或 closed（可用逗号分隔）"), "status must be open and/or closed")
+            ]
         filters.update(codes=codes or None, statuses=statuses or None)
         filters["start"], filters["end"] = _window(data, errors)
     if errors:
         raise ValidationFailed(errors)
     qs = selectors.requests_search(request.user, jurisdiction, **filters)
-    return qs[(page - 1) * size: page * size], extensions
+    return qs[(page - 1) * size : page * size], extensions
 
 
 def _posted(data: QueryDict) -> Posted:
@@ -190,12 +218,25 @@ def _posted(data: QueryDict) -> Posted:
         parsed = attribute_key(name)
         if parsed:
             attributes.setdefault(parsed[0], []).extend(clean_text(v) for v in values)
-    fields = ("service_code", "lat", "long", "address_string", "address_id", "description", "media_url",
-              "first_name", "last_name", "phone", "email", "account_id")
+    fields = (
+        "service_code",
+        "lat",
+        "long",
+        "address_string",
+        "address_id",
+        "description",
+        "media_url",
+        "first_name",
+        "last_name",
+        "phone",
+        "email",
+        "account_id",
+    )
     return Posted(**{f: param(data, f) for f in fields}, attributes=attributes)
 
 
 # ---- endpoints -------------------------------------------------------------------------------
+
 
 def _endpoint_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("open311:root")).rstrip("/")
@@ -205,10 +246,16 @@ def _endpoint_url(request: HttpRequest) -> str:
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     served = list(selectors.jurisdictions(request.user))
     contact = "；".join(j.contact for j in served if j.contact) or _("请联系平台运营方（区民政局）")
-    key_service = "；".join(j.key_service for j in served if j.key_service) or \
-        _("接口密钥由平台管理员为每个接入系统单独签发，请联系平台运营方申请")
-    tree = discovery_tree(url=_endpoint_url(request), changeset=selectors.changeset(request.user), contact=contact,
-                          key_service=key_service, production=not settings.DEBUG)
+    key_service = "；".join(j.key_service for j in served if j.key_service) or _(
+        "接口密钥由平台管理员为每个接入系统单独签发，请联系平台运营方申请"
+    )
+    tree = discovery_tree(
+        url=_endpoint_url(request),
+        changeset=selectors.changeset(request.user),
+        contact=contact,
+        key_service=key_service,
+        production=not settings.DEBUG,
+    )
     return respond(fmt, "discovery", tree)
 
 
@@ -234,20 +281,33 @@ def service_definition(request: HttpRequest, service_code: str, fmt: str) -> Htt
 def _request_list(request: HttpRequest, fmt: str, submissions: list[Any], extensions: bool) -> HttpResponse:
     departments = selectors.department_names(submissions)
     labels = selectors.attributes_by_category(request.user, submissions) if extensions else None
-    tree = [request_tree(s, departments=departments, attributes=labels[s.order.category_id] if labels else None)
-            for s in submissions]
+    tree = [
+        request_tree(s, departments=departments, attributes=labels[s.order.category_id] if labels else None)
+        for s in submissions
+    ]
     return respond(fmt, "service_requests", tree)
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raise ValidationFailed({"content_type": [bi(
-            _("请以 application/x-www-form-urlencoded 表单格式提交"),
-            "POST requests must be sent as application/x-www-form-urlencoded")]})
+        raise ValidationFailed(
+            {
+                "content_type": [
+                    bi(
+                        _("请以 application/x-www-form-urlencoded 表单格式提交"),
+                        "POST requests must be sent as application/x-www-form-urlencoded",
+                    )
+                ]
+            }
+        )
     api_key = selectors.api_key_find(param(request.POST, "api_key") or param(request.GET, "api_key"))
     if api_key is None:
-        raise PermissionDenied(bi(_("缺少或无效的 api_key，无法提交请求"),
-                                  "Invalid api_key received -- can't proceed with create_request."))
+        raise PermissionDenied(
+            bi(
+                _("缺少或无效的 api_key，无法提交请求"),
+                "Invalid api_key received -- can't proceed with create_request.",
+            )
+        )
     jurisdiction = _jurisdiction(request, request.POST)
     submission = request_create(api_key=api_key, jurisdiction=jurisdiction, posted=_posted(request.POST))
     return respond(fmt, "service_requests", created_tree(submission))
@@ -275,13 +335,22 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
 @endpoint("GET")
 def token(request: HttpRequest, token_id: str, fmt: str) -> HttpResponse:
     _jurisdiction(request)
-    raise NotFound(bi(_("找不到 token %(t)s：本平台的服务都是实时（realtime）受理，提交后直接返回 service_request_id，"
-                        "不签发 token") % {"t": token_id},
-                      "token not found: every service here is realtime and returns service_request_id"))
+    raise NotFound(
+        bi(
+            _(
+                "找不到 token %(t)s：本平台的服务都是实时（realtime）受理，提交后直接返回 service_request_id，"
+                "不签发 token"
+            )
+            % {"t": token_id},
+            "token not found: every service here is realtime and returns service_request_id",
+        )
+    )
 
 
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Anything else under /open311/v2/: the spec's 404, in the format the path asks for."""
     fmt = "json" if rest.endswith(".json") else "xml"
-    return fail(fmt, NotFound(bi(_("没有这个接口地址，可用的接口见 discovery.xml"), "no such resource; see discovery.xml")))
+    return fail(
+        fmt, NotFound(bi(_("没有这个接口地址，可用的接口见 discovery.xml"), "no such resource; see discovery.xml"))
+    )

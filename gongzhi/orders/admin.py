@@ -11,8 +11,17 @@ from gongzhi.orders.models import Category, Order, OrderEvent, ResponsibilityRul
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "parent", "accept_days", "complete_days", "urgent_accept_days",
-                    "urgent_complete_days", "active", "sort")
+    list_display = (
+        "code",
+        "name",
+        "parent",
+        "accept_days",
+        "complete_days",
+        "urgent_accept_days",
+        "urgent_complete_days",
+        "active",
+        "sort",
+    )
     list_editable = ("accept_days", "complete_days", "urgent_accept_days", "urgent_complete_days", "active", "sort")
     list_filter = ("active", "parent")
     search_fields = ("code", "name")

@@ -4,7 +4,6 @@ Each handler checks nothing itself: it calls one service or selector, which go t
 chokepoint; domain errors become HTTP in gongzhi.core.api_errors.
 """
 
-
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -45,7 +44,7 @@ class OrderPage(PageNumberPagination):
     def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
         page_size = getattr(pagination, "page_size", 20) or 20
         offset = (pagination.page - 1) * page_size
-        return {"items": list(queryset[offset: offset + page_size]), "count": self._items_count(queryset)}
+        return {"items": list(queryset[offset : offset + page_size]), "count": self._items_count(queryset)}
 
 
 def _detail(request: HttpRequest, order_id: int) -> dict[str, Any]:
@@ -55,6 +54,7 @@ def _detail(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 def _act(request: HttpRequest, order_id: int, call: Callable[[], Any], status: int = 200) -> tuple[int, Any]:
     """Run a transition once per Idempotency-Key and answer with the order as it now is."""
+
     def action() -> tuple[int, Any]:
         return status, call()
 
@@ -77,10 +77,18 @@ def _json(data: Any) -> Any:
 
 @categories_router.get("", response=list[CategoryOut], summary="服务类别树")
 def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
-    return [{"code": c.code, "name": c.name, "parent": c.parent.code if c.parent else None,
-             "accept_days": c.accept_days, "complete_days": c.complete_days,
-             "urgent_accept_days": c.urgent_accept_days, "urgent_complete_days": c.urgent_complete_days}
-            for c in selectors.categories(request.user)]
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "parent": c.parent.code if c.parent else None,
+            "accept_days": c.accept_days,
+            "complete_days": c.complete_days,
+            "urgent_accept_days": c.urgent_accept_days,
+            "urgent_complete_days": c.urgent_complete_days,
+        }
+        for c in selectors.categories(request.user)
+    ]
 
 
 @router.post("", response={201: OrderDetailOut}, summary="提交需求（点单）、派单（下单）或代办登记")
@@ -102,8 +110,10 @@ class OrderFilters(Schema):
     mine: bool = False
 
 
-COUNT_NOTE = (f"count 最多数到 {COUNT_CAP + 1}：超过 {COUNT_CAP} 条时为 {COUNT_CAP + 1}，表示“多于 {COUNT_CAP} 条”，"
-              f"请用筛选条件缩小范围 / count stops at {COUNT_CAP + 1}, meaning more than {COUNT_CAP}: narrow the filters")
+COUNT_NOTE = (
+    f"count 最多数到 {COUNT_CAP + 1}：超过 {COUNT_CAP} 条时为 {COUNT_CAP + 1}，表示“多于 {COUNT_CAP} 条”，"
+    f"请用筛选条件缩小范围 / count stops at {COUNT_CAP + 1}, meaning more than {COUNT_CAP}: narrow the filters"
+)
 
 
 @router.get("", response=list[OrderOut], summary="订单列表（按权限过滤）", description=COUNT_NOTE)
@@ -147,7 +157,9 @@ def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
     return _detail(request, order_id)
 
 
-@router.get("/{order_id}/matches", response=MatchesOut, summary="为订单匹配社会组织（派单方与本区域社区、街道工作人员）")
+@router.get(
+    "/{order_id}/matches", response=MatchesOut, summary="为订单匹配社会组织（派单方与本区域社区、街道工作人员）"
+)
 def order_matches(request: HttpRequest, order_id: int, limit: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
     return order_matches_out(request, order_id, limit)
 
@@ -189,8 +201,11 @@ class CancelIn(Schema):
 
 @router.post("/{order_id}/claim", response=OrderDetailOut, summary="从接单大厅领取")
 def claim(request: HttpRequest, order_id: int, payload: ClaimIn | None = None) -> Any:
-    return _act(request, order_id, lambda: services.order_claim(
-        actor=request.user, order_id=order_id, org_id=payload.org if payload else None))[1]
+    return _act(
+        request,
+        order_id,
+        lambda: services.order_claim(actor=request.user, order_id=order_id, org_id=payload.org if payload else None),
+    )[1]
 
 
 @router.post("/{order_id}/accept", response=OrderDetailOut, summary="确认接受派单")
@@ -200,60 +215,100 @@ def accept(request: HttpRequest, order_id: int) -> Any:
 
 @router.post("/{order_id}/reject", response=OrderDetailOut, summary="拒绝派单（需说明理由）")
 def reject(request: HttpRequest, order_id: int, payload: ReasonIn) -> Any:
-    return _act(request, order_id, lambda: services.order_reject(
-        actor=request.user, order_id=order_id, reason=payload.reason))[1]
+    return _act(
+        request, order_id, lambda: services.order_reject(actor=request.user, order_id=order_id, reason=payload.reason)
+    )[1]
 
 
 @router.post("/{order_id}/reassign", response=OrderDetailOut, summary="重新派单或发布到大厅")
 def reassign(request: HttpRequest, order_id: int, payload: ReassignIn) -> Any:
-    return _act(request, order_id, lambda: services.order_reassign(
-        actor=request.user, order_id=order_id, org_id=payload.org, note=payload.note))[1]
+    return _act(
+        request,
+        order_id,
+        lambda: services.order_reassign(actor=request.user, order_id=order_id, org_id=payload.org, note=payload.note),
+    )[1]
 
 
 @router.post("/{order_id}/complete", response=OrderDetailOut, summary="提交完成（multipart：description、photos）")
-def complete(request: HttpRequest, order_id: int, description: Form[str], photos: File[list[UploadedFile]],
-             people_served: Form[int] = 1, volunteers: Form[str] = "") -> Any:
-    return _act(request, order_id, lambda: services.order_complete(
-        actor=request.user, order_id=order_id, description=description, photos=photos,
-        people_served=people_served, volunteers=volunteers))[1]
+def complete(
+    request: HttpRequest,
+    order_id: int,
+    description: Form[str],
+    photos: File[list[UploadedFile]],
+    people_served: Form[int] = 1,
+    volunteers: Form[str] = "",
+) -> Any:
+    return _act(
+        request,
+        order_id,
+        lambda: services.order_complete(
+            actor=request.user,
+            order_id=order_id,
+            description=description,
+            photos=photos,
+            people_served=people_served,
+            volunteers=volunteers,
+        ),
+    )[1]
 
 
 @router.post("/{order_id}/confirm", response=OrderDetailOut, summary="确认办结")
 def confirm(request: HttpRequest, order_id: int, payload: NoteIn | None = None) -> Any:
-    return _act(request, order_id, lambda: services.order_confirm(
-        actor=request.user, order_id=order_id, note=payload.note if payload else ""))[1]
+    return _act(
+        request,
+        order_id,
+        lambda: services.order_confirm(actor=request.user, order_id=order_id, note=payload.note if payload else ""),
+    )[1]
 
 
 @router.post("/{order_id}/rate", response={200: RatingOut}, summary="评价（1-5 星，每人一次）")
 def rate(request: HttpRequest, order_id: int, payload: RateIn) -> Status[Any]:
     def action() -> tuple[int, Any]:
-        return 200, services.order_rate(actor=request.user, order_id=order_id, stars=payload.stars,
-                                        comment=payload.comment)
+        return 200, services.order_rate(
+            actor=request.user, order_id=order_id, stars=payload.stars, comment=payload.comment
+        )
 
     def out(r: Any) -> Any:
-        return {"id": r.pk, "order": r.order_id, "stars": r.stars, "comment": r.comment,
-                "rater_role": r.rater_role, "created_at": r.created_at.isoformat()}
+        return {
+            "id": r.pk,
+            "order": r.order_id,
+            "stars": r.stars,
+            "comment": r.comment,
+            "rater_role": r.rater_role,
+            "created_at": r.created_at.isoformat(),
+        }
 
     return Status(*run_idempotent(request, action, out))
 
 
 @router.post("/{order_id}/reopen", response=OrderDetailOut, summary="要求重办")
 def reopen(request: HttpRequest, order_id: int, payload: ReasonIn) -> Any:
-    return _act(request, order_id, lambda: services.order_reopen(
-        actor=request.user, order_id=order_id, reason=payload.reason))[1]
+    return _act(
+        request, order_id, lambda: services.order_reopen(actor=request.user, order_id=order_id, reason=payload.reason)
+    )[1]
 
 
 @router.post("/{order_id}/cancel", response=OrderDetailOut, summary="撤销（接单前）")
 def cancel(request: HttpRequest, order_id: int, payload: CancelIn | None = None) -> Any:
-    return _act(request, order_id, lambda: services.order_cancel(
-        actor=request.user, order_id=order_id, reason=payload.reason if payload else ""))[1]
+    return _act(
+        request,
+        order_id,
+        lambda: services.order_cancel(actor=request.user, order_id=order_id, reason=payload.reason if payload else ""),
+    )[1]
 
 
 @router.post("/{order_id}/forward", response=OrderDetailOut, summary="转办职能部门")
 def forward(request: HttpRequest, order_id: int, payload: ForwardIn | None = None) -> Any:
-    return _act(request, order_id, lambda: services.order_forward(
-        actor=request.user, order_id=order_id, department_id=payload.department if payload else None,
-        note=payload.note if payload else ""))[1]
+    return _act(
+        request,
+        order_id,
+        lambda: services.order_forward(
+            actor=request.user,
+            order_id=order_id,
+            department_id=payload.department if payload else None,
+            note=payload.note if payload else "",
+        ),
+    )[1]
 
 
 @router.post("/{order_id}/sign", response=OrderDetailOut, summary="部门签收")
@@ -263,20 +318,25 @@ def sign(request: HttpRequest, order_id: int) -> Any:
 
 @router.post("/{order_id}/reply", response=OrderDetailOut, summary="部门答复")
 def reply(request: HttpRequest, order_id: int, payload: ReplyIn) -> Any:
-    return _act(request, order_id, lambda: services.order_reply(
-        actor=request.user, order_id=order_id, reply=payload.reply))[1]
+    return _act(
+        request, order_id, lambda: services.order_reply(actor=request.user, order_id=order_id, reply=payload.reply)
+    )[1]
 
 
 @router.post("/{order_id}/return", response=OrderDetailOut, summary="部门退回（需说明理由）")
 def return_(request: HttpRequest, order_id: int, payload: ReasonIn) -> Any:
-    return _act(request, order_id, lambda: services.order_return(
-        actor=request.user, order_id=order_id, reason=payload.reason))[1]
+    return _act(
+        request, order_id, lambda: services.order_return(actor=request.user, order_id=order_id, reason=payload.reason)
+    )[1]
 
 
 @router.post("/{order_id}/remind", response=OrderDetailOut, summary="催办")
 def remind(request: HttpRequest, order_id: int, payload: NoteIn | None = None) -> Any:
-    return _act(request, order_id, lambda: services.order_remind(
-        actor=request.user, order_id=order_id, note=payload.note if payload else ""))[1]
+    return _act(
+        request,
+        order_id,
+        lambda: services.order_remind(actor=request.user, order_id=order_id, note=payload.note if payload else ""),
+    )[1]
 
 
 class LedgerFilters(Schema):
@@ -290,15 +350,31 @@ class LedgerFilters(Schema):
 @ledger_router.get("", response=list[LedgerOut], summary="服务台账（format=xlsx 导出 Excel）")
 def get_ledger(request: HttpRequest, filters: Query[LedgerFilters]) -> Any:
     action = "export" if filters.format == "xlsx" else "view"
-    qs = selectors.ledger(request.user, org=filters.org, area=filters.area, date_from=filters.date_from,
-                          date_to=filters.date_to, action=action)
+    qs = selectors.ledger(
+        request.user,
+        org=filters.org,
+        area=filters.area,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        action=action,
+    )
     if filters.format == "xlsx":
         return ledger_workbook_response(qs[:50000], filters.model_dump())
     return [ledger_row(e) for e in qs[:5000]]
 
 
 def ledger_row(e: Any) -> dict[str, Any]:
-    return {"id": e.pk, "order": e.order_id, "service_date": e.service_date.isoformat(), "place": e.place,
-            "service": e.service, "category": e.category_name, "people_served": e.people_served,
-            "org": e.org.name, "volunteers": e.volunteers, "photos_count": e.photos_count, "rating": e.rating,
-            "community": e.community.display_name}
+    return {
+        "id": e.pk,
+        "order": e.order_id,
+        "service_date": e.service_date.isoformat(),
+        "place": e.place,
+        "service": e.service,
+        "category": e.category_name,
+        "people_served": e.people_served,
+        "org": e.org.name,
+        "volunteers": e.volunteers,
+        "photos_count": e.photos_count,
+        "rating": e.rating,
+        "community": e.community.display_name,
+    }

@@ -24,8 +24,15 @@ from gongzhi.orders.defaults import ensure_default_categories
 from gongzhi.orders.models import Category, LedgerEntry, Order, OrderEvent, Rating, ResponsibilityRule
 from gongzhi.orgs.models import Department
 
-MATRIX = [("health", "区卫健局"), ("legal", "区司法局"), ("mediation", "区司法局"), ("property", "区住建局"),
-          ("employment", "区人力社保局"), ("sanitation", "区综合执法局"), (None, "区民政局")]
+MATRIX = [
+    ("health", "区卫健局"),
+    ("legal", "区司法局"),
+    ("mediation", "区司法局"),
+    ("property", "区住建局"),
+    ("employment", "区人力社保局"),
+    ("sanitation", "区综合执法局"),
+    (None, "区民政局"),
+]
 
 NEEDS = [
     ("elderly_care", "独居老人日常照料", "老伴去世后一个人住，想请人每周上门打扫两次卫生。", "兴普社区3号楼201室"),
@@ -90,47 +97,101 @@ def _shift(order: Order, days: float) -> None:
 
 @demo_step(60, "orders")
 def _history(system: Any, state: dict[str, Any]) -> None:
-    if not state.get("history", True) or Order.objects.filter(created_by__username__in=["resident_a", "resident_b",
-                                                                                        "community_xp"]).exists():
+    if (
+        not state.get("history", True)
+        or Order.objects.filter(created_by__username__in=["resident_a", "resident_b", "community_xp"]).exists()
+    ):
         return
-    users = {u.username: u for u in User.objects.filter(username__in=[
-        "resident_a", "resident_b", "community_xp", "grid_xp1", "street_dg", "org_a", "org_b", "dept_wj"])}
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=[
+                "resident_a",
+                "resident_b",
+                "community_xp",
+                "grid_xp1",
+                "street_dg",
+                "org_a",
+                "org_b",
+                "dept_wj",
+            ]
+        )
+    }
     rng = random.Random(20261122)
     grids = {c: list(Area.objects.filter(parent__code=c).order_by("code")) for c in (COMMUNITY_XP, COMMUNITY_WK)}
     orgs = {o.name: o for o in [users["org_a"].grants.first().organization, users["org_b"].grants.first().organization]}
     org_a, org_b = list(orgs.values())
     # (need index, how far it gets, days ago)
-    plan = [(0, "closed", 40), (1, "closed", 35), (2, "closed", 30), (3, "completed", 12), (4, "accepted", 9),
-            (5, "forwarded", 6), (6, "dispatched", 5), (7, "pending", 4), (8, "signed", 8), (9, "closed", 25),
-            (10, "pending", 1), (11, "accepted", 2), (12, "rejected", 3), (13, "closed", 20), (14, "pending", 0)]
+    plan = [
+        (0, "closed", 40),
+        (1, "closed", 35),
+        (2, "closed", 30),
+        (3, "completed", 12),
+        (4, "accepted", 9),
+        (5, "forwarded", 6),
+        (6, "dispatched", 5),
+        (7, "pending", 4),
+        (8, "signed", 8),
+        (9, "closed", 25),
+        (10, "pending", 1),
+        (11, "accepted", 2),
+        (12, "rejected", 3),
+        (13, "closed", 20),
+        (14, "pending", 0),
+    ]
     for n, (index, goal, days_ago) in enumerate(plan):
         category, title, description, address = NEEDS[index]
         community = COMMUNITY_WK if "文康" in address else COMMUNITY_XP
         grid = rng.choice(grids[community]).code
         if goal in ("dispatched", "rejected"):
-            order = services.order_create(actor=users["community_xp"] if community == COMMUNITY_XP
-                                          else users["street_dg"], category=category, title=title,
-                                          description=description, community=community, grid=grid,
-                                          address=address, org=(org_a if goal == "rejected" else org_b).pk)
+            order = services.order_create(
+                actor=users["community_xp"] if community == COMMUNITY_XP else users["street_dg"],
+                category=category,
+                title=title,
+                description=description,
+                community=community,
+                grid=grid,
+                address=address,
+                org=(org_a if goal == "rejected" else org_b).pk,
+            )
         elif index in (2, 8):
-            order = services.order_create(actor=users["grid_xp1"] if community == COMMUNITY_XP else users["street_dg"],
-                                          category=category, title=title, description=description,
-                                          community=community, grid=grid, address=address,
-                                          on_behalf_of={"name": "王奶奶" if index == 2 else "李大爷",
-                                                        "phone": "13905801234"},
-                                          scenario="special" if index == 8 else None)
+            order = services.order_create(
+                actor=users["grid_xp1"] if community == COMMUNITY_XP else users["street_dg"],
+                category=category,
+                title=title,
+                description=description,
+                community=community,
+                grid=grid,
+                address=address,
+                on_behalf_of={"name": "王奶奶" if index == 2 else "李大爷", "phone": "13905801234"},
+                scenario="special" if index == 8 else None,
+            )
         else:
             resident = users["resident_a"] if community == COMMUNITY_XP and n % 2 == 0 else users["resident_b"]
             if community == COMMUNITY_WK:
-                order = services.order_create(actor=users["street_dg"], category=category, title=title,
-                                              description=description, community=community, grid=grid,
-                                              address=address, channel="hotline",
-                                              on_behalf_of={"name": "陈先生", "phone": "13857001234"})
+                order = services.order_create(
+                    actor=users["street_dg"],
+                    category=category,
+                    title=title,
+                    description=description,
+                    community=community,
+                    grid=grid,
+                    address=address,
+                    channel="hotline",
+                    on_behalf_of={"name": "陈先生", "phone": "13857001234"},
+                )
             else:
-                order = services.order_create(actor=resident, category=category, title=title,
-                                              description=description, community=community, grid=grid,
-                                              address=address, urgency="urgent" if index == 13 else "normal",
-                                              scenario="special" if goal == "forwarded" else None)
+                order = services.order_create(
+                    actor=resident,
+                    category=category,
+                    title=title,
+                    description=description,
+                    community=community,
+                    grid=grid,
+                    address=address,
+                    urgency="urgent" if index == 13 else "normal",
+                    scenario="special" if goal == "forwarded" else None,
+                )
         _advance(order, goal, users, org_a, org_b, n)
         _shift(order, days_ago + rng.random())
 
@@ -155,9 +216,14 @@ def _advance(order: Order, goal: str, users: dict[str, User], org_a: Any, org_b:
     services.order_claim(actor=handler, order_id=order.pk)
     if goal == "accepted":
         return
-    services.order_complete(actor=handler, order_id=order.pk, description="已按约定上门完成服务，居民表示满意。",
-                            photos=[demo_photo(n), demo_photo(n + 1)], people_served=1 + n % 3,
-                            volunteers="志愿者 小周、小林")
+    services.order_complete(
+        actor=handler,
+        order_id=order.pk,
+        description="已按约定上门完成服务，居民表示满意。",
+        photos=[demo_photo(n), demo_photo(n + 1)],
+        people_served=1 + n % 3,
+        volunteers="志愿者 小周、小林",
+    )
     if goal == "closed":
         rater = order.requester or order.created_by
         services.order_rate(actor=rater, order_id=order.pk, stars=5 if n % 4 else 4, comment="服务周到，谢谢！")

@@ -21,9 +21,15 @@ from gongzhi.orders.models import LedgerEntry
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = [  # header, width
-    (gettext_lazy("序号"), 6), (gettext_lazy("服务日期"), 14), (gettext_lazy("服务地点"), 26),
-    (gettext_lazy("服务内容"), 36), (gettext_lazy("服务人数"), 9), (gettext_lazy("服务组织"), 28),
-    (gettext_lazy("参与志愿者"), 18), (gettext_lazy("照片数"), 8), (gettext_lazy("评价星级"), 9),
+    (gettext_lazy("序号"), 6),
+    (gettext_lazy("服务日期"), 14),
+    (gettext_lazy("服务地点"), 26),
+    (gettext_lazy("服务内容"), 36),
+    (gettext_lazy("服务人数"), 9),
+    (gettext_lazy("服务组织"), 28),
+    (gettext_lazy("参与志愿者"), 18),
+    (gettext_lazy("照片数"), 8),
+    (gettext_lazy("评价星级"), 9),
     (gettext_lazy("订单编号"), 18),
 ]
 
@@ -42,8 +48,10 @@ def ledger_workbook(entries: Iterable[LedgerEntry], filters: dict[str, Any]) -> 
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     ws["A1"].font = Font(size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
-    period = _("统计期间：%(a)s 至 %(b)s") % {"a": _cn_date(filters.get("date_from")) or _("不限"),
-                                         "b": _cn_date(filters.get("date_to")) or _("不限")}
+    period = _("统计期间：%(a)s 至 %(b)s") % {
+        "a": _cn_date(filters.get("date_from")) or _("不限"),
+        "b": _cn_date(filters.get("date_to")) or _("不限"),
+    }
     ws.append([period + "    " + _("导出时间：%(t)s") % {"t": timezone.localtime().strftime("%Y-%m-%d %H:%M")}])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(COLUMNS))
     ws.append([str(h) for h, _w in COLUMNS])
@@ -54,9 +62,22 @@ def ledger_workbook(entries: Iterable[LedgerEntry], filters: dict[str, Any]) -> 
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     total_people = 0
     for n, e in enumerate(entries, start=1):
-        ws.append(sheet_row([n, _cn_date(e.service_date), e.place, e.service, e.people_served, e.org.name,
-                             e.volunteers, e.photos_count, e.rating if e.rating is not None else _("未评价"),
-                             e.order.number]))
+        ws.append(
+            sheet_row(
+                [
+                    n,
+                    _cn_date(e.service_date),
+                    e.place,
+                    e.service,
+                    e.people_served,
+                    e.org.name,
+                    e.volunteers,
+                    e.photos_count,
+                    e.rating if e.rating is not None else _("未评价"),
+                    e.order.number,
+                ]
+            )
+        )
         total_people += e.people_served
         for col in range(1, len(COLUMNS) + 1):
             cell = ws.cell(row=ws.max_row, column=col)

@@ -53,6 +53,7 @@ class SubmitOnceMixin:
 
 # ---- choices -----------------------------------------------------------------------------------
 
+
 def _blank(label: Any, choices: Any) -> list[tuple[str, Any]]:
     return [("", label), *choices]
 
@@ -74,8 +75,13 @@ def area_choices(user: Any, roles: tuple[str, ...]) -> list[tuple[str, str]]:
 def _area_options(areas: Any) -> list[tuple[str, str]]:
     """Communities, each followed by its grids, which carry the community's name so a chosen one reads alone."""
     rows = areas.select_related("parent").order_by("path")
-    return [(a.code, f"{a.parent.display_name} · {a.display_name}" if a.level == Level.GRID and a.parent
-             else a.display_name) for a in rows]
+    return [
+        (
+            a.code,
+            f"{a.parent.display_name} · {a.display_name}" if a.level == Level.GRID and a.parent else a.display_name,
+        )
+        for a in rows
+    ]
 
 
 def resident_area_choices(user: Any) -> tuple[list[tuple[str, str]], str | None]:
@@ -120,8 +126,9 @@ def serving_orgs(user: Any, area: Area | None = None) -> list[Organization]:
     mine = grants.area_paths(*AREA_STAFF, Role.DEPT_STAFF)
     if grants.is_admin:
         return orgs
-    return [o for o in orgs if any(s.path.startswith(p) or p.startswith(s.path)
-                                   for s in o.areas_served.all() for p in mine)]
+    return [
+        o for o in orgs if any(s.path.startswith(p) or p.startswith(s.path) for s in o.areas_served.all() for p in mine)
+    ]
 
 
 def org_label(org: Organization) -> str:
@@ -136,26 +143,51 @@ def department_choices(user: Any) -> list[tuple[str, str]]:
 
 # ---- posting a need (点单) ------------------------------------------------------------------------
 
+
 class NeedForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
     """Step 2 of 我要点单: what is needed, where and when. The category was chosen in step 1."""
 
     category = forms.CharField(widget=forms.HiddenInput)
-    title = forms.CharField(label=_("一句话说明需要什么"), min_length=2, max_length=100,
-                            error_messages={"required": _("请填写标题"), "min_length": _("标题至少 2 个字")},
-                            widget=forms.TextInput(attrs={"placeholder": _("例如：帮忙买菜")}))
-    description = forms.CharField(label=_("详细情况"), max_length=4000, error_messages={"required": _("请填写详细情况")},
-                                  widget=forms.Textarea(attrs={"rows": 4, "placeholder": _(
-                                      "说说具体的困难和希望怎么帮，例如：腿脚不便，想请人每周帮忙买两次菜。")}))
-    area = forms.ChoiceField(label=_("所在社区/网格"), error_messages={"required": _("请选择所在社区或网格"),
-                                                                   "invalid_choice": _("请从列表中选择所在社区或网格")})
-    address = forms.CharField(label=_("服务地址"), required=False, max_length=200,
-                              widget=forms.TextInput(attrs={"placeholder": _("例如：3号楼201室")}))
-    preferred_time = forms.CharField(label=_("希望什么时候"), required=False, max_length=100,
-                                     widget=forms.TextInput(attrs={"placeholder": _("例如：周六上午")}))
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL,
-                                widget=forms.RadioSelect)
-    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=20,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    title = forms.CharField(
+        label=_("一句话说明需要什么"),
+        min_length=2,
+        max_length=100,
+        error_messages={"required": _("请填写标题"), "min_length": _("标题至少 2 个字")},
+        widget=forms.TextInput(attrs={"placeholder": _("例如：帮忙买菜")}),
+    )
+    description = forms.CharField(
+        label=_("详细情况"),
+        max_length=4000,
+        error_messages={"required": _("请填写详细情况")},
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": _("说说具体的困难和希望怎么帮，例如：腿脚不便，想请人每周帮忙买两次菜。")}
+        ),
+    )
+    area = forms.ChoiceField(
+        label=_("所在社区/网格"),
+        error_messages={"required": _("请选择所在社区或网格"), "invalid_choice": _("请从列表中选择所在社区或网格")},
+    )
+    address = forms.CharField(
+        label=_("服务地址"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("例如：3号楼201室")}),
+    )
+    preferred_time = forms.CharField(
+        label=_("希望什么时候"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("例如：周六上午")}),
+    )
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -169,12 +201,21 @@ class NeedForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
         community, grid = split_area(d["area"])
-        return {"category": d["category"], "title": d["title"], "description": d["description"],
-                "community": community, "grid": grid, "address": d["address"],
-                "preferred_time": d["preferred_time"], "urgency": d["urgency"], "contact_phone": d["contact_phone"]}
+        return {
+            "category": d["category"],
+            "title": d["title"],
+            "description": d["description"],
+            "community": community,
+            "grid": grid,
+            "address": d["address"],
+            "preferred_time": d["preferred_time"],
+            "urgency": d["urgency"],
+            "contact_phone": d["contact_phone"],
+        }
 
 
 # ---- staff: dispatch (下单) and entry for a resident (代办) -----------------------------------------
+
 
 class DispatchMode:
     ORG = "org"
@@ -190,20 +231,30 @@ SOURCES = [("proxy", _("上门或来访代办")), ("hotline", _("热线来电"))
 class DispatchForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
     mode = forms.ChoiceField(label=_("怎么处理"), widget=forms.RadioSelect)
     category = forms.ChoiceField(label=_("服务类别"), error_messages={"required": _("请选择服务类别")})
-    title = forms.CharField(label=_("标题"), min_length=2, max_length=100,
-                            error_messages={"required": _("请填写标题"), "min_length": _("标题至少 2 个字")})
-    description = forms.CharField(label=_("需求描述"), max_length=4000, error_messages={"required": _("请填写需求描述")},
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(
+        label=_("标题"),
+        min_length=2,
+        max_length=100,
+        error_messages={"required": _("请填写标题"), "min_length": _("标题至少 2 个字")},
+    )
+    description = forms.CharField(
+        label=_("需求描述"),
+        max_length=4000,
+        error_messages={"required": _("请填写需求描述")},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     area = forms.ChoiceField(label=_("社区/网格"), error_messages={"required": _("请选择社区或网格")})
     address = forms.CharField(label=_("服务地址"), required=False, max_length=200)
     preferred_time = forms.CharField(label=_("期望时间"), required=False, max_length=100)
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL,
-                                widget=forms.RadioSelect)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
     scenario = forms.ChoiceField(label=_("需求场景"), choices=Scenario.choices, initial=Scenario.INDIVIDUAL)
     org = forms.ChoiceField(label=_("派给哪个社会组织"), required=False)
     contact_name = forms.CharField(label=_("居民姓名"), required=False, max_length=50)
-    contact_phone = forms.CharField(label=_("居民电话"), required=False, max_length=20,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    contact_phone = forms.CharField(
+        label=_("居民电话"), required=False, max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
     source = forms.ChoiceField(label=_("登记来源"), choices=SOURCES, initial="proxy", required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -235,8 +286,9 @@ class DispatchForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
             elif d.get("area"):
                 area = Area.objects.filter(code=d["area"]).first()
                 if area and not any(area.path.startswith(s.path) for s in org.areas_served.all()):
-                    self.add_error("org", _("“%(org)s”的服务区域不包括所选社区，请换一个组织或发布到接单大厅") % {
-                        "org": org.name})
+                    self.add_error(
+                        "org", _("“%(org)s”的服务区域不包括所选社区，请换一个组织或发布到接单大厅") % {"org": org.name}
+                    )
         if mode == DispatchMode.PROXY and not (d.get("contact_name") or "").strip():
             self.add_error("contact_name", _("代办时请填写居民姓名"))
         return d
@@ -245,9 +297,15 @@ class DispatchForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
         d = self.cleaned_data
         community, grid = split_area(d["area"])
         kwargs: dict[str, Any] = {
-            "category": d["category"], "title": d["title"], "description": d["description"],
-            "community": community, "grid": grid, "address": d["address"], "preferred_time": d["preferred_time"],
-            "urgency": d["urgency"], "scenario": d["scenario"],
+            "category": d["category"],
+            "title": d["title"],
+            "description": d["description"],
+            "community": community,
+            "grid": grid,
+            "address": d["address"],
+            "preferred_time": d["preferred_time"],
+            "urgency": d["urgency"],
+            "scenario": d["scenario"],
         }
         if d["mode"] == DispatchMode.ORG:
             kwargs["org"] = int(d["org"])
@@ -261,6 +319,7 @@ class DispatchForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
 
 # ---- actions on one order ------------------------------------------------------------------------
 
+
 class ActionForm(ServiceErrorsMixin, forms.Form):
     """A form for one transition; ``user`` and ``order`` are there for the forms whose choices need them."""
 
@@ -273,9 +332,13 @@ class NoteForm(ActionForm):
 
 
 class ReasonForm(ActionForm):
-    reason = forms.CharField(label=_("理由"), min_length=2, max_length=500,
-                             error_messages={"required": _("请填写理由"), "min_length": _("理由至少 2 个字")},
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("理由"),
+        min_length=2,
+        max_length=500,
+        error_messages={"required": _("请填写理由"), "min_length": _("理由至少 2 个字")},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CancelForm(ActionForm):
@@ -328,33 +391,49 @@ class MultipleFileField(forms.FileField):
 
 
 class CompleteForm(ActionForm):
-    description = forms.CharField(label=_("服务情况"), min_length=5, max_length=2000,
-                                  error_messages={"required": _("请填写服务情况"),
-                                                  "min_length": _("服务情况至少 5 个字")},
-                                  widget=forms.Textarea(attrs={"rows": 3, "placeholder": _(
-                                      "例如：已上门帮忙采购蔬菜水果，老人表示满意。")}))
-    people_served = forms.IntegerField(label=_("服务人数"), min_value=1, max_value=100000, initial=1,
-                                       error_messages={"required": _("请填写服务人数"),
-                                                       "invalid": _("服务人数请填写整数"),
-                                                       "min_value": _("服务人数至少为 1")})
+    description = forms.CharField(
+        label=_("服务情况"),
+        min_length=5,
+        max_length=2000,
+        error_messages={"required": _("请填写服务情况"), "min_length": _("服务情况至少 5 个字")},
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("例如：已上门帮忙采购蔬菜水果，老人表示满意。")}),
+    )
+    people_served = forms.IntegerField(
+        label=_("服务人数"),
+        min_value=1,
+        max_value=100000,
+        initial=1,
+        error_messages={
+            "required": _("请填写服务人数"),
+            "invalid": _("服务人数请填写整数"),
+            "min_value": _("服务人数至少为 1"),
+        },
+    )
     volunteers = forms.CharField(label=_("参与志愿者（可不填）"), required=False, max_length=200)
-    photos = MultipleFileField(label=_("服务照片（1-9 张）"),
-                               error_messages={"required": _("请至少上传 1 张服务照片")})
+    photos = MultipleFileField(label=_("服务照片（1-9 张）"), error_messages={"required": _("请至少上传 1 张服务照片")})
 
 
 class RateForm(ActionForm):
-    stars = forms.TypedChoiceField(label=_("评分"), coerce=int, choices=[(n, n) for n in range(5, 0, -1)],
-                                   widget=forms.RadioSelect,
-                                   error_messages={"required": _("请点选 1 到 5 颗星"),
-                                                   "invalid_choice": _("请点选 1 到 5 颗星")})
-    comment = forms.CharField(label=_("评语（可不填）"), required=False, max_length=500,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    stars = forms.TypedChoiceField(
+        label=_("评分"),
+        coerce=int,
+        choices=[(n, n) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请点选 1 到 5 颗星"), "invalid_choice": _("请点选 1 到 5 颗星")},
+    )
+    comment = forms.CharField(
+        label=_("评语（可不填）"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReplyForm(ActionForm):
-    reply = forms.CharField(label=_("答复内容"), min_length=5, max_length=4000,
-                            error_messages={"required": _("请填写答复内容"), "min_length": _("答复内容至少 5 个字")},
-                            widget=forms.Textarea(attrs={"rows": 4}))
+    reply = forms.CharField(
+        label=_("答复内容"),
+        min_length=5,
+        max_length=4000,
+        error_messages={"required": _("请填写答复内容"), "min_length": _("答复内容至少 5 个字")},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 # ---- list filters --------------------------------------------------------------------------------
@@ -377,8 +456,12 @@ class OrderFilterForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         d = self.cleaned_data if self.is_valid() else {}
         overdue = {"1": True, "0": False}.get(d.get("overdue") or "")
-        return {"state": d.get("state") or None, "category": d.get("category") or None,
-                "area": d.get("area") or None, "overdue": overdue}
+        return {
+            "state": d.get("state") or None,
+            "category": d.get("category") or None,
+            "area": d.get("area") or None,
+            "overdue": overdue,
+        }
 
 
 LEDGER_AREA_ROLES = (*AREA_STAFF, Role.DEPT_STAFF)
@@ -387,10 +470,18 @@ LEDGER_AREA_ROLES = (*AREA_STAFF, Role.DEPT_STAFF)
 class LedgerFilterForm(forms.Form):
     org = forms.ChoiceField(label=_("服务组织"), required=False)
     area = forms.ChoiceField(label=_("区域"), required=False)
-    date_from = forms.DateField(label=_("从"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                error_messages={"invalid": _("开始日期格式应为 2026-01-31")})
-    date_to = forms.DateField(label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                              error_messages={"invalid": _("结束日期格式应为 2026-01-31")})
+    date_from = forms.DateField(
+        label=_("从"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("开始日期格式应为 2026-01-31")},
+    )
+    date_to = forms.DateField(
+        label=_("到"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("结束日期格式应为 2026-01-31")},
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -410,5 +501,9 @@ class LedgerFilterForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         d = self.cleaned_data if self.is_valid() else {}
-        return {"org": int(d["org"]) if d.get("org") else None, "area": d.get("area") or None,
-                "date_from": d.get("date_from"), "date_to": d.get("date_to")}
+        return {
+            "org": int(d["org"]) if d.get("org") else None,
+            "area": d.get("area") or None,
+            "date_from": d.get("date_from"),
+            "date_to": d.get("date_to"),
+        }

@@ -17,8 +17,9 @@ class Category(models.Model):
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=50)
-    parent = models.ForeignKey("self", verbose_name=_("上级类别"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级类别"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     description = models.CharField(_("说明"), max_length=200, blank=True)
     accept_days = models.PositiveSmallIntegerField(_("受理时限（工作日）"), default=1)
     complete_days = models.PositiveSmallIntegerField(_("办结时限（工作日）"), default=5)
@@ -44,8 +45,9 @@ class ResponsibilityRule(models.Model):
 
     category = models.ForeignKey(Category, verbose_name=_("服务类别"), null=True, blank=True, on_delete=models.CASCADE)
     area = models.ForeignKey("areas.Area", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
-    department = models.ForeignKey("orgs.Department", verbose_name=_("责任部门"), on_delete=models.CASCADE,
-                                   related_name="responsibilities")
+    department = models.ForeignKey(
+        "orgs.Department", verbose_name=_("责任部门"), on_delete=models.CASCADE, related_name="responsibilities"
+    )
 
     class Meta:
         verbose_name = _("责任矩阵")
@@ -95,8 +97,14 @@ IN_HAND = (State.ACCEPTED, State.SIGNED)
 DONE_STATES = (State.COMPLETED, State.CLOSED)
 
 STATE_BADGE = {
-    State.PENDING: "info", State.ACCEPTED: "primary", State.REJECTED: "warn", State.COMPLETED: "ok",
-    State.CLOSED: "muted", State.CANCELLED: "muted", State.FORWARDED: "warn", State.SIGNED: "primary",
+    State.PENDING: "info",
+    State.ACCEPTED: "primary",
+    State.REJECTED: "warn",
+    State.COMPLETED: "ok",
+    State.CLOSED: "muted",
+    State.CANCELLED: "muted",
+    State.FORWARDED: "warn",
+    State.SIGNED: "primary",
 }
 
 
@@ -114,19 +122,44 @@ class Order(models.Model):
     preferred_time = models.CharField(_("期望时间"), max_length=100, blank=True)
 
     # Who asked: a resident with an account, or a resident recorded by name by the proxy (代办).
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("需求人"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="requested_orders")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("需求人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requested_orders",
+    )
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT,
-                                   related_name="entered_orders")
-    dispatcher_department = models.ForeignKey("orgs.Department", verbose_name=_("派单部门"), null=True, blank=True,
-                                              on_delete=models.PROTECT, related_name="dispatched_orders")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="entered_orders"
+    )
+    dispatcher_department = models.ForeignKey(
+        "orgs.Department",
+        verbose_name=_("派单部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispatched_orders",
+    )
 
-    org = models.ForeignKey("orgs.Organization", verbose_name=_("承接组织"), null=True, blank=True,
-                            on_delete=models.PROTECT, related_name="orders")
-    department = models.ForeignKey("orgs.Department", verbose_name=_("转办部门"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="forwarded_orders")
+    org = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("承接组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    department = models.ForeignKey(
+        "orgs.Department",
+        verbose_name=_("转办部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="forwarded_orders",
+    )
 
     accept_by = models.DateTimeField(_("受理期限"), null=True, blank=True)
     complete_by = models.DateTimeField(_("办结期限"), null=True, blank=True)
@@ -173,11 +206,16 @@ class OrderEvent(models.Model):
     action = models.CharField(_("动作"), max_length=20)
     from_state = models.CharField(_("原状态"), max_length=12, choices=State.choices, blank=True)
     to_state = models.CharField(_("新状态"), max_length=12, choices=State.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     org = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey("orgs.Department", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    department = models.ForeignKey("orgs.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(_("时间"))
@@ -224,8 +262,9 @@ class Rating(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="ratings")
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     rater_role = models.CharField(_("评价身份"), max_length=12, choices=RaterRole.choices)
-    org = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
-                            related_name="ratings")
+    org = models.ForeignKey(
+        "orgs.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="ratings"
+    )
     stars = models.PositiveSmallIntegerField(_("星级"))
     comment = models.CharField(_("评语"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("评价时间"))

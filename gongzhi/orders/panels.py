@@ -36,27 +36,46 @@ def resident(request: HttpRequest) -> dict[str, Any]:
 
 def organization(request: HttpRequest) -> dict[str, Any]:
     orgs = grants_for(request.user).organization_ids()
-    counts = selectors.order_list(request.user).filter(org_id__in=orgs).order_by().aggregate(
-        dispatched=_count(state=State.PENDING), in_hand=_count(state=State.ACCEPTED),
-        overdue=Count("id", filter=selectors.overdue_q()),
+    counts = (
+        selectors.order_list(request.user)
+        .filter(org_id__in=orgs)
+        .order_by()
+        .aggregate(
+            dispatched=_count(state=State.PENDING),
+            in_hand=_count(state=State.ACCEPTED),
+            overdue=Count("id", filter=selectors.overdue_q()),
+        )
     )
     return {"hall_count": selectors.hall(request.user).count(), "counts": counts}
 
 
 def staff(request: HttpRequest) -> dict[str, Any]:
     grants = grants_for(request.user)
-    counts = selectors.order_list(request.user).order_by().aggregate(
-        waiting=_count(state=State.PENDING), rejected=_count(state=State.REJECTED),
-        overdue=Count("id", filter=selectors.overdue_q()),
+    counts = (
+        selectors.order_list(request.user)
+        .order_by()
+        .aggregate(
+            waiting=_count(state=State.PENDING),
+            rejected=_count(state=State.REJECTED),
+            overdue=Count("id", filter=selectors.overdue_q()),
+        )
     )
-    return {"counts": counts, "supervisor": grants.is_admin or grants.has_role(*SUPERVISORS),
-            "dispatcher": grants.is_admin or grants.has_role(*DISPATCHERS)}
+    return {
+        "counts": counts,
+        "supervisor": grants.is_admin or grants.has_role(*SUPERVISORS),
+        "dispatcher": grants.is_admin or grants.has_role(*DISPATCHERS),
+    }
 
 
 def department(request: HttpRequest) -> dict[str, Any]:
-    counts = selectors.forwarded_inbox(request.user).order_by().aggregate(
-        forwarded=_count(state=State.FORWARDED), signed=_count(state=State.SIGNED),
-        overdue=Count("id", filter=selectors.overdue_q()),
+    counts = (
+        selectors.forwarded_inbox(request.user)
+        .order_by()
+        .aggregate(
+            forwarded=_count(state=State.FORWARDED),
+            signed=_count(state=State.SIGNED),
+            overdue=Count("id", filter=selectors.overdue_q()),
+        )
     )
     return {"counts": counts}
 

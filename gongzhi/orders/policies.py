@@ -20,11 +20,16 @@ def served_paths(g: Grants) -> list[str]:
     cached = getattr(g, "_served_paths", None)
     if cached is None:
         orgs = g.organization_ids()
-        cached = list(
-            Area.objects.filter(serving_orgs__in=orgs)
-            .exclude(serving_orgs__status__in=[OrgStatus.SUSPENDED, OrgStatus.DEREGISTERED])
-            .values_list("path", flat=True).distinct()
-        ) if orgs else []
+        cached = (
+            list(
+                Area.objects.filter(serving_orgs__in=orgs)
+                .exclude(serving_orgs__status__in=[OrgStatus.SUSPENDED, OrgStatus.DEREGISTERED])
+                .values_list("path", flat=True)
+                .distinct()
+            )
+            if orgs
+            else []
+        )
         g._served_paths = cached  # type: ignore[attr-defined]
     return cached
 
@@ -42,8 +47,9 @@ def served_q(g: Grants, prefix: str = "") -> Q:
 
 def hall_q(g: Grants, prefix: str = "") -> Q:
     """Open needs nobody holds, in the areas the user's organizations serve."""
-    return Q(**{f"{prefix}state": State.PENDING, f"{prefix}org__isnull": True,
-                f"{prefix}department__isnull": True}) & served_q(g, prefix)
+    return Q(
+        **{f"{prefix}state": State.PENDING, f"{prefix}org__isnull": True, f"{prefix}department__isnull": True}
+    ) & served_q(g, prefix)
 
 
 def order_view_q(g: Grants, prefix: str = "") -> Q | None:
@@ -76,8 +82,11 @@ class OrderPolicy(Policy):
         "hall": lambda g: hall_q(g) if g.organization_ids() else None,
         # An organization that tries to claim a need in its area learns who took it first (409), not 404.
         "claim": lambda g: served_q(g) | Q(org_id__in=g.organization_ids()) if g.organization_ids() else None,
-        "supervise": lambda g: g.area_id_q("area", Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
-        if g.has_role(*SUPERVISORS) else None,
+        "supervise": lambda g: (
+            g.area_id_q("area", Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
+            if g.has_role(*SUPERVISORS)
+            else None
+        ),
         "public": public_q(),
     }
 

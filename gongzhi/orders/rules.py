@@ -16,8 +16,10 @@ ENTRY_STAFF = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF)
 
 def is_requester(actor: Any, order: Order) -> bool:
     """The resident who asked, or the worker who entered it for them (代办)."""
-    return bool(actor.pk) and (order.requester_id == actor.pk or
-                               (order.channel in ("proxy", "hotline", "patrol") and order.created_by_id == actor.pk))
+    return bool(actor.pk) and (
+        order.requester_id == actor.pk
+        or (order.channel in ("proxy", "hotline", "patrol") and order.created_by_id == actor.pk)
+    )
 
 
 def is_handler_org_member(actor: Any, order: Order) -> bool:
@@ -33,8 +35,10 @@ def is_dispatcher(actor: Any, order: Order) -> bool:
         return False
     if order.created_by_id == actor.pk:
         return True
-    return order.dispatcher_department_id is not None and \
-        order.dispatcher_department_id in grants_for(actor).department_ids()
+    return (
+        order.dispatcher_department_id is not None
+        and order.dispatcher_department_id in grants_for(actor).department_ids()
+    )
 
 
 def is_area_staff(actor: Any, order: Order, roles: tuple[str, ...] = SUPERVISORS) -> bool:
@@ -45,30 +49,36 @@ def is_area_staff(actor: Any, order: Order, roles: tuple[str, ...] = SUPERVISORS
 def org_members(org_id: int | None) -> QuerySet[User]:
     if org_id is None:
         return User.objects.none()
-    return User.objects.filter(grants__organization_id=org_id, grants__role__in=[Role.ORG_ADMIN, Role.ORG_MEMBER],
-                               is_active=True).distinct()
+    return User.objects.filter(
+        grants__organization_id=org_id, grants__role__in=[Role.ORG_ADMIN, Role.ORG_MEMBER], is_active=True
+    ).distinct()
 
 
 def dept_staff(department_id: int | None) -> QuerySet[User]:
     if department_id is None:
         return User.objects.none()
-    return User.objects.filter(grants__department_id=department_id, grants__role=Role.DEPT_STAFF,
-                               is_active=True).distinct()
+    return User.objects.filter(
+        grants__department_id=department_id, grants__role=Role.DEPT_STAFF, is_active=True
+    ).distinct()
 
 
 def area_supervisors(order: Order) -> QuerySet[User]:
     """Community and street staff responsible for the order's area."""
     paths = [p for p in order.area.path.strip("/").split("/")]
     prefixes = ["/".join(paths[: i + 1]) + "/" for i in range(len(paths))]
-    return User.objects.filter(grants__role__in=[Role.COMMUNITY_WORKER, Role.STREET_STAFF],
-                               grants__area__path__in=prefixes, is_active=True).distinct()
+    return User.objects.filter(
+        grants__role__in=[Role.COMMUNITY_WORKER, Role.STREET_STAFF], grants__area__path__in=prefixes, is_active=True
+    ).distinct()
 
 
 def requesters(order: Order) -> list[Any]:
     people: list[Any] = []
     if order.requester_id:
         people.append(order.requester)
-    if order.channel in ("proxy", "hotline", "patrol", "dispatch") and order.created_by_id \
-            and order.created_by_id != order.requester_id:
+    if (
+        order.channel in ("proxy", "hotline", "patrol", "dispatch")
+        and order.created_by_id
+        and order.created_by_id != order.requester_id
+    ):
         people.append(order.created_by)
     return people

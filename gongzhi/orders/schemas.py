@@ -154,29 +154,66 @@ def _area(a: Any) -> dict[str, str]:
 
 def order_out(user: Any, order: Order) -> dict[str, Any]:
     return {
-        "id": order.pk, "number": order.number, "state": order.state, "state_label": str(order.get_state_display()),
-        "channel": order.channel, "scenario": order.scenario, "urgency": order.urgency,
+        "id": order.pk,
+        "number": order.number,
+        "state": order.state,
+        "state_label": str(order.get_state_display()),
+        "channel": order.channel,
+        "scenario": order.scenario,
+        "urgency": order.urgency,
         "category": {"code": order.category.code, "name": order.category.name},
-        "title": order.title, "description": order.description,
-        "community": _area(order.community), "area": _area(order.area), "contact": contact_for(user, order),
-        "preferred_time": order.preferred_time, "org": _ref(order.org), "department": _ref(order.department),
-        "accept_by": order.accept_by, "complete_by": order.complete_by,
+        "title": order.title,
+        "description": order.description,
+        "community": _area(order.community),
+        "area": _area(order.area),
+        "contact": contact_for(user, order),
+        "preferred_time": order.preferred_time,
+        "org": _ref(order.org),
+        "department": _ref(order.department),
+        "accept_by": order.accept_by,
+        "complete_by": order.complete_by,
         "overdue": bool(getattr(order, "is_overdue", False)),
-        "created_at": order.created_at, "accepted_at": order.accepted_at, "completed_at": order.completed_at,
-        "closed_at": order.closed_at, "reopen_count": order.reopen_count, "reminder_count": order.reminder_count,
+        "created_at": order.created_at,
+        "accepted_at": order.accepted_at,
+        "completed_at": order.completed_at,
+        "closed_at": order.closed_at,
+        "reopen_count": order.reopen_count,
+        "reminder_count": order.reminder_count,
     }
 
 
 def event_out(e: OrderEvent) -> dict[str, Any]:
-    return {"id": e.pk, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-            "actor": str(e.actor) if e.actor else None, "org": str(e.org) if e.org else None,
-            "department": str(e.department) if e.department else None, "note": e.note, "at": e.at}
+    return {
+        "id": e.pk,
+        "action": e.action,
+        "from_state": e.from_state,
+        "to_state": e.to_state,
+        "actor": str(e.actor) if e.actor else None,
+        "org": str(e.org) if e.org else None,
+        "department": str(e.department) if e.department else None,
+        "note": e.note,
+        "at": e.at,
+    }
 
 
 def order_detail_out(user: Any, order: Order, actions: list[str]) -> dict[str, Any]:
-    photos = [{"id": p.pk, "width": p.width, "height": p.height,
-               "url": reverse("orders:photo", args=[order.pk, p.pk, "full"]),
-               "thumb_url": reverse("orders:photo", args=[order.pk, p.pk, "thumb"])} for p in order.photos.all()]
-    return {**order_out(user, order), "completion_note": order.completion_note, "people_served": order.people_served,
-            "volunteers": order.volunteers, "reply": order.reply, "photos": photos,
-            "events": [event_out(e) for e in order.events.all()], "actions": actions}
+    photos = [
+        {
+            "id": p.pk,
+            "width": p.width,
+            "height": p.height,
+            "url": reverse("orders:photo", args=[order.pk, p.pk, "full"]),
+            "thumb_url": reverse("orders:photo", args=[order.pk, p.pk, "thumb"]),
+        }
+        for p in order.photos.all()
+    ]
+    return {
+        **order_out(user, order),
+        "completion_note": order.completion_note,
+        "people_served": order.people_served,
+        "volunteers": order.volunteers,
+        "reply": order.reply,
+        "photos": photos,
+        "events": [event_out(e) for e in order.events.all()],
+        "actions": actions,
+    }

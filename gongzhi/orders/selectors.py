@@ -40,8 +40,16 @@ def with_flags(qs: QuerySet[Order], now: datetime | None = None) -> QuerySet[Ord
     )
 
 
-def order_list(user: Any, *, state: str | None = None, category: str | None = None, area: str | None = None,
-               org: int | None = None, overdue: bool | None = None, mine: bool = False) -> QuerySet[Order]:
+def order_list(
+    user: Any,
+    *,
+    state: str | None = None,
+    category: str | None = None,
+    area: str | None = None,
+    org: int | None = None,
+    overdue: bool | None = None,
+    mine: bool = False,
+) -> QuerySet[Order]:
     qs = restrict(Order.objects.all(), user, "view")
     if mine:
         qs = qs.filter(Q(requester=user) | Q(created_by=user))
@@ -76,15 +84,22 @@ def supervision(user: Any) -> QuerySet[Order]:
 
 def forwarded_inbox(user: Any) -> QuerySet[Order]:
     depts = grants_for(user).department_ids()
-    qs = restrict(Order.objects.all(), user, "view").filter(department_id__in=depts,
-                                                           state__in=[State.FORWARDED, State.SIGNED])
+    qs = restrict(Order.objects.all(), user, "view").filter(
+        department_id__in=depts, state__in=[State.FORWARDED, State.SIGNED]
+    )
     return with_flags(qs).select_related(*LIST_RELATED).order_by("accept_by", "id")
 
 
 def order_detail(user: Any, order_id: int) -> Order:
-    qs = with_flags(Order.objects.select_related(*LIST_RELATED, "requester", "created_by").prefetch_related(
-        Prefetch("events", queryset=OrderEvent.objects.select_related("actor", "org", "department").order_by("at", "id")),
-        "photos", "ratings"))
+    qs = with_flags(
+        Order.objects.select_related(*LIST_RELATED, "requester", "created_by").prefetch_related(
+            Prefetch(
+                "events", queryset=OrderEvent.objects.select_related("actor", "org", "department").order_by("at", "id")
+            ),
+            "photos",
+            "ratings",
+        )
+    )
     return get_for(qs, user, "view", pk=order_id)
 
 
@@ -92,17 +107,23 @@ def contact_visible(user: Any, order: Order) -> bool:
     """Contact details are shown to those who serve or supervise the order; everyone else sees them masked."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return (rules.is_requester(user, order) or order.created_by_id == user.pk
-            or (rules.is_handler_org_member(user, order) and order.state != State.PENDING)
-            or rules.is_handler_dept_staff(user, order)
-            or rules.is_area_staff(user, order, (*rules.SUPERVISORS, "grid_worker")))
+    return (
+        rules.is_requester(user, order)
+        or order.created_by_id == user.pk
+        or (rules.is_handler_org_member(user, order) and order.state != State.PENDING)
+        or rules.is_handler_dept_staff(user, order)
+        or rules.is_area_staff(user, order, (*rules.SUPERVISORS, "grid_worker"))
+    )
 
 
 def contact_for(user: Any, order: Order) -> dict[str, str]:
     if contact_visible(user, order):
         return {"name": order.contact_name, "phone": order.contact_phone, "address": order.address}
-    return {"name": mask_name(order.contact_name), "phone": mask_phone(order.contact_phone),
-            "address": mask_address(order.address)}
+    return {
+        "name": mask_name(order.contact_name),
+        "phone": mask_phone(order.contact_phone),
+        "address": mask_address(order.address),
+    }
 
 
 def allowed_actions(user: Any, order: Order) -> list[str]:
@@ -127,8 +148,11 @@ def allowed_actions(user: Any, order: Order) -> list[str]:
         acts.append("complete")
     if s == State.COMPLETED and (requester or dispatcher or staff or dept):
         acts += ["confirm"]
-    if s in (State.COMPLETED, State.CLOSED) and services._rater_role(user, order) and \
-            not order.ratings.filter(rater=user).exists():
+    if (
+        s in (State.COMPLETED, State.CLOSED)
+        and services._rater_role(user, order)
+        and not order.ratings.filter(rater=user).exists()
+    ):
         acts.append("rate")
     if s == State.COMPLETED and (requester or staff):
         acts.append("reopen")
@@ -140,14 +164,24 @@ def allowed_actions(user: Any, order: Order) -> list[str]:
         acts.append("reply")
     if s in (State.FORWARDED, State.SIGNED) and dept:
         acts.append("return")
-    if s in (State.PENDING, State.ACCEPTED, State.FORWARDED, State.SIGNED) and (order.org_id or order.department_id) \
-            and rules.is_area_staff(user, order, ("community_worker", "street_staff")):
+    if (
+        s in (State.PENDING, State.ACCEPTED, State.FORWARDED, State.SIGNED)
+        and (order.org_id or order.department_id)
+        and rules.is_area_staff(user, order, ("community_worker", "street_staff"))
+    ):
         acts.append("remind")
     return acts
 
 
-def ledger(user: Any, *, org: int | None = None, area: str | None = None, date_from: date | None = None,
-           date_to: date | None = None, action: str = "view") -> QuerySet[LedgerEntry]:
+def ledger(
+    user: Any,
+    *,
+    org: int | None = None,
+    area: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    action: str = "view",
+) -> QuerySet[LedgerEntry]:
     qs = restrict(LedgerEntry.objects.all(), user, action)
     if org:
         qs = qs.filter(org_id=org)

@@ -51,6 +51,7 @@ ACTIVE_ORG_STATES = (OrgStatus.ACTIVE, OrgStatus.REGISTERED, OrgStatus.FILED)
 
 # ---- helpers -----------------------------------------------------------------------------------
 
+
 def _now() -> datetime:
     return timezone.now()
 
@@ -90,29 +91,57 @@ def _require_state(order: Order, allowed: Iterable[str], doing: str, **extra: An
     if order.state not in allowed:
         raise IllegalState(
             _("该需求当前状态为“%(state)s”，不能%(doing)s") % {"state": order.get_state_display(), "doing": doing},
-            state=order.state, state_label=order.get_state_display(), **extra,
+            state=order.state,
+            state_label=order.get_state_display(),
+            **extra,
         )
 
 
 def _text(value: str | None, field: str, label: str, *, min_len: int = 1, max_len: int = 2000) -> str:
     value = (value or "").strip()
     if len(value) < min_len:
-        raise ValidationFailed({field: [_("请填写%(label)s") % {"label": label} if not value else
-                                        _("%(label)s至少 %(n)s 个字") % {"label": label, "n": min_len}]})
+        raise ValidationFailed(
+            {
+                field: [
+                    _("请填写%(label)s") % {"label": label}
+                    if not value
+                    else _("%(label)s至少 %(n)s 个字") % {"label": label, "n": min_len}
+                ]
+            }
+        )
     if len(value) > max_len:
         raise ValidationFailed({field: [_("%(label)s最多 %(n)s 个字") % {"label": label, "n": max_len}]})
     return value
 
 
-def _event(order: Order, *, actor: Any, action: str, from_state: str, note: str = "",
-           data: dict[str, Any] | None = None, at: datetime | None = None) -> OrderEvent:
+def _event(
+    order: Order,
+    *,
+    actor: Any,
+    action: str,
+    from_state: str,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> OrderEvent:
     event = OrderEvent.objects.create(
-        order=order, action=action, from_state=from_state, to_state=order.state,
-        actor=actor if getattr(actor, "pk", None) else None, org=order.org, department=order.department,
-        note=note, data=data or {}, at=at or _now(),
+        order=order,
+        action=action,
+        from_state=from_state,
+        to_state=order.state,
+        actor=actor if getattr(actor, "pk", None) else None,
+        org=order.org,
+        department=order.department,
+        note=note,
+        data=data or {},
+        at=at or _now(),
     )
-    audit_record(actor=actor, action=f"orders.order.{action}", target=order,
-                 data={"from": from_state, "to": order.state, "event": event.pk, **(data or {})})
+    audit_record(
+        actor=actor,
+        action=f"orders.order.{action}",
+        target=order,
+        data={"from": from_state, "to": order.state, "event": event.pk, **(data or {})},
+    )
     insights_on_event(order, event)
     return event
 
@@ -120,8 +149,15 @@ def _event(order: Order, *, actor: Any, action: str, from_state: str, note: str 
 def _tell(people: Iterable[User], order: Order, event: OrderEvent, title: str, body: str = "") -> None:
     recipients = [p for p in people if p is not None and p.pk != (event.actor_id or 0)]
     if recipients:
-        notify(recipients=recipients, kind=f"orders.{event.action}", title=title, body=body or order.title,
-               target=order, url=f"/orders/{order.pk}/", event_key=f"order-event:{event.pk}")
+        notify(
+            recipients=recipients,
+            kind=f"orders.{event.action}",
+            title=title,
+            body=body or order.title,
+            target=order,
+            url=f"/orders/{order.pk}/",
+            event_key=f"order-event:{event.pk}",
+        )
 
 
 def responsible_department(category: Category, area: Area) -> Department | None:
@@ -129,9 +165,11 @@ def responsible_department(category: Category, area: Area) -> Department | None:
     for the category beats one for its parent category, which beats a rule for every category."""
     prefixes = ["/".join(area.path.strip("/").split("/")[: i + 1]) + "/" for i in range(area.depth + 1)]
     categories = [c for c in (category.pk, category.parent_id) if c]
-    candidates = (ResponsibilityRule.objects.filter(area__path__in=prefixes)
-                  .filter(Q(category_id__in=categories) | Q(category__isnull=True))
-                  .select_related("department", "area"))
+    candidates = (
+        ResponsibilityRule.objects.filter(area__path__in=prefixes)
+        .filter(Q(category_id__in=categories) | Q(category__isnull=True))
+        .select_related("department", "area")
+    )
 
     def rank(rule: ResponsibilityRule) -> tuple[int, int]:
         specificity = 2 if rule.category_id == category.pk else 1 if rule.category_id else 0
@@ -143,21 +181,30 @@ def responsible_department(category: Category, area: Area) -> Department | None:
 
 # ---- creation ----------------------------------------------------------------------------------
 
+
 def _resolve_area(community_code: str, grid_code: str | None) -> tuple[Area, Area]:
     community = Area.objects.filter(code=(community_code or "").strip(), level=Level.COMMUNITY).first()
     if community is None:
-        raise ValidationFailed({"community": [_("找不到社区“%(code)s”，请填写 12 位社区区划代码") % {"code": community_code}]})
+        raise ValidationFailed(
+            {"community": [_("找不到社区“%(code)s”，请填写 12 位社区区划代码") % {"code": community_code}]}
+        )
     if not grid_code:
         return community, community
     grid = Area.objects.filter(code=grid_code.strip(), parent=community, level=Level.GRID).first()
     if grid is None:
-        raise ValidationFailed({"grid": [_("网格“%(code)s”不属于%(community)s") % {
-            "code": grid_code, "community": community.display_name}]})
+        raise ValidationFailed(
+            {
+                "grid": [
+                    _("网格“%(code)s”不属于%(community)s") % {"code": grid_code, "community": community.display_name}
+                ]
+            }
+        )
     return community, grid
 
 
-def _resolve_channel(actor: Any, requested: str | None, *, org_id: int | None, on_behalf: bool,
-                     community: Area, area: Area) -> str:
+def _resolve_channel(
+    actor: Any, requested: str | None, *, org_id: int | None, on_behalf: bool, community: Area, area: Area
+) -> str:
     grants = grants_for(actor)
     # ``area`` is the grid when one is given: a grid worker's grant covers their grid, not the community.
     staff = grants.is_admin or grants.covers_area(area, *rules.ENTRY_STAFF, Role.CIVIL_AFFAIRS)
@@ -165,7 +212,8 @@ def _resolve_channel(actor: Any, requested: str | None, *, org_id: int | None, o
         raise ValidationFailed({"channel": [_("未知渠道：%(c)s") % {"c": requested}]})
     if org_id is not None or requested == Channel.DISPATCH:
         may_dispatch = grants.is_admin or grants.covers_area(
-            community, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS, Role.DEPT_STAFF)
+            community, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS, Role.DEPT_STAFF
+        )
         if not may_dispatch:
             raise PermissionDenied(_("只有本区域的社区、街道或职能部门工作人员可以派单"))
         return Channel.DISPATCH
@@ -185,14 +233,15 @@ def _resolve_channel(actor: Any, requested: str | None, *, org_id: int | None, o
     if grants.has_role(Role.RESIDENT):
         raise PermissionDenied(_("您只能为自己所在的社区提交需求"))
     if staff:
-        raise ValidationFailed({"on_behalf_of": [_("工作人员登记需求时，请填写代办的居民（姓名和电话），或指定派单对象")]})
+        raise ValidationFailed(
+            {"on_behalf_of": [_("工作人员登记需求时，请填写代办的居民（姓名和电话），或指定派单对象")]}
+        )
     raise PermissionDenied(_("您没有在该社区提交需求的权限"))
 
 
 def _resident_of_community(grants: Any, community: Area) -> bool:
     # A resident registered in a grid may post for their whole community.
-    return any(community.path.startswith(p) or p.startswith(community.path)
-               for p in grants.area_paths(Role.RESIDENT))
+    return any(community.path.startswith(p) or p.startswith(community.path) for p in grants.area_paths(Role.RESIDENT))
 
 
 def order_create(
@@ -226,8 +275,9 @@ def order_create(
     if scenario is not None and scenario not in Scenario.values:
         raise ValidationFailed({"scenario": [_("场景只能是 common（共性）、individual（个性）或 special（特殊疑难）")]})
     community_area, area = _resolve_area(community, grid)
-    chan = _resolve_channel(actor, channel, org_id=org, on_behalf=bool(on_behalf_of), community=community_area,
-                            area=area)
+    chan = _resolve_channel(
+        actor, channel, org_id=org, on_behalf=bool(on_behalf_of), community=community_area, area=area
+    )
 
     requester: User | None = actor if chan == Channel.WEB else None
     if on_behalf_of:
@@ -255,18 +305,32 @@ def order_create(
             raise ValidationFailed({"org": [_("派单对象不存在或不在正常状态")]})
     grants = grants_for(actor)
     dept_ids = sorted(grants.department_ids())
-    dispatcher_department = (Department.objects.filter(pk=dept_ids[0]).first()
-                             if chan == Channel.DISPATCH and dept_ids else None)
+    dispatcher_department = (
+        Department.objects.filter(pk=dept_ids[0]).first() if chan == Channel.DISPATCH and dept_ids else None
+    )
     scen = scenario or Scenario.INDIVIDUAL
 
     with transaction.atomic():
         now = _now()
         order = Order(
-            channel=chan, scenario=scen, urgency=urgency, state=State.PENDING, category=cat, title=title,
-            description=description, area=area, community=community_area, address=address,
-            preferred_time=preferred_time, requester=requester, contact_name=contact_name[:50],
-            contact_phone=contact_phone[:20], created_by=actor, dispatcher_department=dispatcher_department,
-            org=target_org, created_at=now,
+            channel=chan,
+            scenario=scen,
+            urgency=urgency,
+            state=State.PENDING,
+            category=cat,
+            title=title,
+            description=description,
+            area=area,
+            community=community_area,
+            address=address,
+            preferred_time=preferred_time,
+            requester=requester,
+            contact_name=contact_name[:50],
+            contact_phone=contact_phone[:20],
+            created_by=actor,
+            dispatcher_department=dispatcher_department,
+            org=target_org,
+            created_at=now,
         )
         order.accept_by = deadline(now, accept_days(order))
         data: dict[str, Any] = {"channel": chan}
@@ -290,6 +354,7 @@ def order_create(
 
 # ---- transitions -------------------------------------------------------------------------------
 
+
 def _actor_org(actor: Any, order: Order, org_id: int | None) -> Organization:
     mine = grants_for(actor).organization_ids()
     if not mine:
@@ -298,8 +363,9 @@ def _actor_org(actor: Any, order: Order, org_id: int | None) -> Organization:
         raise PermissionDenied(_("您不是该社会组织的成员"))
     candidates = Organization.objects.filter(pk__in=[org_id] if org_id else mine, status__in=ACTIVE_ORG_STATES)
     for candidate in candidates.order_by("pk"):
-        if candidate.areas_served.filter(Q(pk=order.area_id) | Q(pk=order.community_id) |
-                                         Q(pk__in=_ancestor_ids(order.area))).exists():
+        if candidate.areas_served.filter(
+            Q(pk=order.area_id) | Q(pk=order.community_id) | Q(pk__in=_ancestor_ids(order.area))
+        ).exists():
             return candidate
     raise PermissionDenied(_("本组织的服务区域不包括%(c)s，不能领取该需求") % {"c": order.community.display_name})
 
@@ -360,10 +426,21 @@ def order_reject(*, actor: Any, order_id: int, reason: str) -> Order:
         rejecting = order.org
         order.state, order.org = State.REJECTED, None
         order.save(update_fields=["state", "org"])
-        event = _event(order, actor=actor, action="rejected", from_state=State.PENDING, note=reason,
-                       data={"org": rejecting.pk if rejecting else None})
-        _tell([order.created_by, *rules.area_supervisors(order)], order, event,
-              _("“%(org)s”拒绝了派单，请重新派单：%(t)s") % {"org": rejecting, "t": order.title}, reason)
+        event = _event(
+            order,
+            actor=actor,
+            action="rejected",
+            from_state=State.PENDING,
+            note=reason,
+            data={"org": rejecting.pk if rejecting else None},
+        )
+        _tell(
+            [order.created_by, *rules.area_supervisors(order)],
+            order,
+            event,
+            _("“%(org)s”拒绝了派单，请重新派单：%(t)s") % {"org": rejecting, "t": order.title},
+            reason,
+        )
         return order
 
 
@@ -383,15 +460,29 @@ def order_reassign(*, actor: Any, order_id: int, org_id: int | None, note: str =
         order.state, order.org = State.PENDING, target
         order.accept_by = deadline(now, accept_days(order))
         order.save(update_fields=["state", "org", "accept_by"])
-        event = _event(order, actor=actor, action="reassigned", from_state=prev, note=(note or "").strip()[:500],
-                       data={"org": target.pk if target else None}, at=now)
+        event = _event(
+            order,
+            actor=actor,
+            action="reassigned",
+            from_state=prev,
+            note=(note or "").strip()[:500],
+            data={"org": target.pk if target else None},
+            at=now,
+        )
         if target is not None:
             _tell(rules.org_members(target.pk), order, event, _("新的派单：%(t)s") % {"t": order.title})
         return order
 
 
-def order_complete(*, actor: Any, order_id: int, description: str, photos: list[UploadedFile],
-                   people_served: int = 1, volunteers: str = "") -> Order:
+def order_complete(
+    *,
+    actor: Any,
+    order_id: int,
+    description: str,
+    photos: list[UploadedFile],
+    people_served: int = 1,
+    volunteers: str = "",
+) -> Order:
     """The organization finishes the service with 1-9 photos; the ledger entry is written for it."""
     description = _text(description, "description", _("服务情况说明"), min_len=5, max_len=2000)
     if not isinstance(people_served, int) or not 0 < people_served <= 100000:
@@ -414,8 +505,15 @@ def order_complete(*, actor: Any, order_id: int, description: str, photos: list[
             order.completion_note, order.people_served = description, people_served
             order.volunteers = (volunteers or "").strip()[:200]
             order.save(update_fields=["state", "completed_at", "completion_note", "people_served", "volunteers"])
-            event = _event(order, actor=actor, action="completed", from_state=State.ACCEPTED, note=description,
-                           data={"photos": len(stored), "people_served": people_served}, at=now)
+            event = _event(
+                order,
+                actor=actor,
+                action="completed",
+                from_state=State.ACCEPTED,
+                note=description,
+                data={"photos": len(stored), "people_served": people_served},
+                at=now,
+            )
             _save_photos(order, event, stored, actor, now)
             _ledger_write(order, now)
             _tell(rules.requesters(order), order, event, _("您的需求已完成，请确认并评价：%(t)s") % {"t": order.title})
@@ -426,37 +524,62 @@ def order_complete(*, actor: Any, order_id: int, description: str, photos: list[
 
 
 def _save_photos(order: Order, event: OrderEvent, stored: list[StoredPhoto], actor: Any, now: datetime) -> None:
-    OrderPhoto.objects.bulk_create([
-        OrderPhoto(order=order, event=event, path=p.path, thumb_path=p.thumb_path, width=p.width, height=p.height,
-                   bytes=p.bytes, sha256=p.sha256, uploaded_by=actor, created_at=now)
-        for p in stored
-    ])
+    OrderPhoto.objects.bulk_create(
+        [
+            OrderPhoto(
+                order=order,
+                event=event,
+                path=p.path,
+                thumb_path=p.thumb_path,
+                width=p.width,
+                height=p.height,
+                bytes=p.bytes,
+                sha256=p.sha256,
+                uploaded_by=actor,
+                created_at=now,
+            )
+            for p in stored
+        ]
+    )
 
 
 def _ledger_write(order: Order, now: datetime) -> LedgerEntry:
     """One ledger row per order, rewritten when a reopened order is completed again."""
     local = timezone.localtime(order.completed_at or now)
     values = {
-        "org": order.org, "community": order.community, "area": order.area, "service_date": local.date(),
-        "place": order.address or order.area.display_name, "service": f"{order.category.name}：{order.title}"[:300],
-        "category_name": order.category.name, "people_served": order.people_served, "volunteers": order.volunteers,
-        "photos_count": order.photos.count(), "updated_at": now,
+        "org": order.org,
+        "community": order.community,
+        "area": order.area,
+        "service_date": local.date(),
+        "place": order.address or order.area.display_name,
+        "service": f"{order.category.name}：{order.title}"[:300],
+        "category_name": order.category.name,
+        "people_served": order.people_served,
+        "volunteers": order.volunteers,
+        "photos_count": order.photos.count(),
+        "updated_at": now,
     }
-    entry, _created = LedgerEntry.objects.update_or_create(order=order, defaults=values,
-                                                          create_defaults={**values, "created_at": now})
+    entry, _created = LedgerEntry.objects.update_or_create(
+        order=order, defaults=values, create_defaults={**values, "created_at": now}
+    )
     return entry
 
 
-def _close(order: Order, *, actor: Any, action: str, from_state: str, note: str = "",
-           data: dict[str, Any] | None = None) -> OrderEvent:
+def _close(
+    order: Order, *, actor: Any, action: str, from_state: str, note: str = "", data: dict[str, Any] | None = None
+) -> OrderEvent:
     order.state, order.closed_at = State.CLOSED, _now()
     order.save(update_fields=["state", "closed_at"])
     return _event(order, actor=actor, action=action, from_state=from_state, note=note, data=data)
 
 
 def _may_confirm(actor: Any, order: Order) -> bool:
-    return (rules.is_requester(actor, order) or rules.is_dispatcher(actor, order)
-            or rules.is_handler_dept_staff(actor, order) or rules.is_area_staff(actor, order))
+    return (
+        rules.is_requester(actor, order)
+        or rules.is_dispatcher(actor, order)
+        or rules.is_handler_dept_staff(actor, order)
+        or rules.is_area_staff(actor, order)
+    )
 
 
 def order_confirm(*, actor: Any, order_id: int, note: str = "") -> Order:
@@ -499,16 +622,22 @@ def order_rate(*, actor: Any, order_id: int, stars: int, comment: str = "") -> R
         _require_state(order, [State.COMPLETED, State.CLOSED], _("评价"))
         if Rating.objects.filter(order=order, rater=actor).exists():
             raise Conflict(_("您已评价过该需求，每人只能评价一次"), extra={"state": order.state})
-        rating = Rating.objects.create(order=order, rater=actor, rater_role=role, org=order.org, stars=stars,
-                                       comment=comment, created_at=_now())
+        rating = Rating.objects.create(
+            order=order, rater=actor, rater_role=role, org=order.org, stars=stars, comment=comment, created_at=_now()
+        )
         data = {"stars": stars, "rating": rating.pk}
         if order.state == State.COMPLETED and role == RaterRole.REQUESTER:
             event = _close(order, actor=actor, action="rated", from_state=State.COMPLETED, note=comment, data=data)
         else:
             event = _event(order, actor=actor, action="rated", from_state=order.state, note=comment, data=data)
         _ledger_rating(order)
-        _tell(rules.org_members(order.org_id), order, event,
-              _("收到 %(n)s 星评价：%(t)s") % {"n": stars, "t": order.title}, comment)
+        _tell(
+            rules.org_members(order.org_id),
+            order,
+            event,
+            _("收到 %(n)s 星评价：%(t)s") % {"n": stars, "t": order.title},
+            comment,
+        )
         return rating
 
 
@@ -567,15 +696,27 @@ def order_forward(*, actor: Any, order_id: int, department_id: int | None = None
         else:
             dept = responsible_department(order.category, order.area)
             if dept is None:
-                raise ValidationFailed({"department": [_("责任矩阵中没有“%(c)s”在本区域的责任部门，请指定部门") % {
-                    "c": order.category.name}]})
+                raise ValidationFailed(
+                    {
+                        "department": [
+                            _("责任矩阵中没有“%(c)s”在本区域的责任部门，请指定部门") % {"c": order.category.name}
+                        ]
+                    }
+                )
         prev, now = order.state, _now()
         order.state, order.department, order.org = State.FORWARDED, dept, None
         order.scenario = Scenario.SPECIAL
         order.accept_by = deadline(now, accept_days(order))
         order.save(update_fields=["state", "department", "org", "scenario", "accept_by"])
-        event = _event(order, actor=actor, action="forwarded", from_state=prev, note=(note or "").strip()[:500],
-                       data={"department": dept.pk}, at=now)
+        event = _event(
+            order,
+            actor=actor,
+            action="forwarded",
+            from_state=prev,
+            note=(note or "").strip()[:500],
+            data={"department": dept.pk},
+            at=now,
+        )
         _tell(rules.dept_staff(dept.pk), order, event, _("新的转办事项：%(t)s") % {"t": order.title}, note)
         return order
 
@@ -596,8 +737,12 @@ def order_sign(*, actor: Any, order_id: int) -> Order:
         order.complete_by = deadline(now, complete_days(order))
         order.save(update_fields=["state", "accepted_at", "complete_by"])
         event = _event(order, actor=actor, action="signed", from_state=State.FORWARDED, at=now)
-        _tell(rules.requesters(order), order, event, _("%(d)s已签收您的需求：%(t)s") % {
-            "d": order.department, "t": order.title})
+        _tell(
+            rules.requesters(order),
+            order,
+            event,
+            _("%(d)s已签收您的需求：%(t)s") % {"d": order.department, "t": order.title},
+        )
         return order
 
 
@@ -612,8 +757,13 @@ def order_reply(*, actor: Any, order_id: int, reply: str) -> Order:
         order.state, order.reply, order.completed_at = State.COMPLETED, reply, now
         order.save(update_fields=["state", "reply", "completed_at"])
         event = _event(order, actor=actor, action="replied", from_state=State.SIGNED, note=reply, at=now)
-        _tell(rules.requesters(order), order, event, _("%(d)s已答复您的需求，请确认：%(t)s") % {
-            "d": order.department, "t": order.title}, reply)
+        _tell(
+            rules.requesters(order),
+            order,
+            event,
+            _("%(d)s已答复您的需求，请确认：%(t)s") % {"d": order.department, "t": order.title},
+            reply,
+        )
         return order
 
 
@@ -628,10 +778,22 @@ def order_return(*, actor: Any, order_id: int, reason: str) -> Order:
         order.state, order.department = State.PENDING, None
         order.accept_by = deadline(now, accept_days(order))
         order.save(update_fields=["state", "department", "accept_by"])
-        event = _event(order, actor=actor, action="returned", from_state=prev, note=reason,
-                       data={"department": dept.pk if dept else None}, at=now)
-        _tell([order.created_by, *rules.area_supervisors(order)], order, event,
-              _("%(d)s退回了转办事项：%(t)s") % {"d": dept, "t": order.title}, reason)
+        event = _event(
+            order,
+            actor=actor,
+            action="returned",
+            from_state=prev,
+            note=reason,
+            data={"department": dept.pk if dept else None},
+            at=now,
+        )
+        _tell(
+            [order.created_by, *rules.area_supervisors(order)],
+            order,
+            event,
+            _("%(d)s退回了转办事项：%(t)s") % {"d": dept, "t": order.title},
+            reason,
+        )
         return order
 
 
@@ -642,8 +804,13 @@ def order_remind(*, actor: Any, order_id: int, note: str = "") -> Order:
         if not rules.is_area_staff(actor, order, (Role.COMMUNITY_WORKER, Role.STREET_STAFF)):
             raise PermissionDenied(_("只有本区域的社区或街道工作人员可以催办"))
         _require_state(order, [State.PENDING, State.ACCEPTED, State.FORWARDED, State.SIGNED], _("催办"))
-        handlers = (rules.org_members(order.org_id) if order.org_id
-                    else rules.dept_staff(order.department_id) if order.department_id else None)
+        handlers = (
+            rules.org_members(order.org_id)
+            if order.org_id
+            else rules.dept_staff(order.department_id)
+            if order.department_id
+            else None
+        )
         if handlers is None:
             raise Conflict(_("该需求尚无承办方，无法催办；请先派单或转办"), extra={"state": order.state})
         order.reminder_count += 1
@@ -658,16 +825,24 @@ def orders_auto_close(*, now: datetime | None = None, limit: int = 500) -> int:
     """Close completed orders nobody confirmed within ORDER_AUTO_CLOSE_DAYS days; returns how many."""
     now = now or _now()
     cutoff = now - timedelta(days=settings.ORDER_AUTO_CLOSE_DAYS)
-    ids = list(Order.objects.filter(state=State.COMPLETED, completed_at__lt=cutoff)
-               .order_by("completed_at").values_list("pk", flat=True)[:limit])
+    ids = list(
+        Order.objects.filter(state=State.COMPLETED, completed_at__lt=cutoff)
+        .order_by("completed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     closed = 0
     for order_id in ids:
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order_id)
             if order.state != State.COMPLETED or order.completed_at is None or order.completed_at >= cutoff:
                 continue
-            _close(order, actor=None, action="auto_closed", from_state=State.COMPLETED,
-                   note=_("完成后 %(n)s 天未确认，系统自动办结") % {"n": settings.ORDER_AUTO_CLOSE_DAYS})
+            _close(
+                order,
+                actor=None,
+                action="auto_closed",
+                from_state=State.COMPLETED,
+                note=_("完成后 %(n)s 天未确认，系统自动办结") % {"n": settings.ORDER_AUTO_CLOSE_DAYS},
+            )
             closed += 1
     return closed
 

@@ -49,18 +49,28 @@ LEDGER_PAGE_SIZE = 50
 EXPORT_LIMIT = 50000
 
 EVENT_LABELS = {
-    "claimed": gettext_lazy("社会组织接单"), "accepted": gettext_lazy("社会组织确认接单"),
-    "rejected": gettext_lazy("社会组织拒绝派单"), "reassigned": gettext_lazy("重新派单"),
-    "completed": gettext_lazy("服务完成"), "confirmed": gettext_lazy("确认办结"), "rated": gettext_lazy("评价"),
-    "reopened": gettext_lazy("要求重办"), "cancelled": gettext_lazy("撤销"), "forwarded": gettext_lazy("转办职能部门"),
-    "signed": gettext_lazy("部门签收"), "replied": gettext_lazy("部门答复"), "returned": gettext_lazy("部门退回"),
-    "reminded": gettext_lazy("催办"), "auto_closed": gettext_lazy("到期自动办结"),
+    "claimed": gettext_lazy("社会组织接单"),
+    "accepted": gettext_lazy("社会组织确认接单"),
+    "rejected": gettext_lazy("社会组织拒绝派单"),
+    "reassigned": gettext_lazy("重新派单"),
+    "completed": gettext_lazy("服务完成"),
+    "confirmed": gettext_lazy("确认办结"),
+    "rated": gettext_lazy("评价"),
+    "reopened": gettext_lazy("要求重办"),
+    "cancelled": gettext_lazy("撤销"),
+    "forwarded": gettext_lazy("转办职能部门"),
+    "signed": gettext_lazy("部门签收"),
+    "replied": gettext_lazy("部门答复"),
+    "returned": gettext_lazy("部门退回"),
+    "reminded": gettext_lazy("催办"),
+    "auto_closed": gettext_lazy("到期自动办结"),
 }
 ORG_EVENTS = {"claimed", "accepted", "rejected", "completed"}
 DEPT_EVENTS = {"signed", "replied", "returned"}
 
 
 # ---- helpers -------------------------------------------------------------------------------------
+
 
 def _only(request: HttpRequest, *roles: str, admin: bool = True) -> None:
     """Pages of a role: anyone else gets 404, as for an order they may not see."""
@@ -96,16 +106,25 @@ def _visible_row(request: HttpRequest, order_id: int) -> Order | None:
 
 # ---- lists ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Tab:
     label: Promise
     state: str
 
 
-MINE_TABS = [Tab(gettext_lazy("全部"), ""), Tab(gettext_lazy("办理中"), "pending,accepted,rejected,forwarded,signed"),
-             Tab(gettext_lazy("待评价"), "completed"), Tab(gettext_lazy("已结束"), "closed,cancelled")]
-ORG_TABS = [Tab(gettext_lazy("待确认派单"), "pending"), Tab(gettext_lazy("办理中"), "accepted"),
-            Tab(gettext_lazy("已完成"), "completed,closed"), Tab(gettext_lazy("全部"), "")]
+MINE_TABS = [
+    Tab(gettext_lazy("全部"), ""),
+    Tab(gettext_lazy("办理中"), "pending,accepted,rejected,forwarded,signed"),
+    Tab(gettext_lazy("待评价"), "completed"),
+    Tab(gettext_lazy("已结束"), "closed,cancelled"),
+]
+ORG_TABS = [
+    Tab(gettext_lazy("待确认派单"), "pending"),
+    Tab(gettext_lazy("办理中"), "accepted"),
+    Tab(gettext_lazy("已完成"), "completed,closed"),
+    Tab(gettext_lazy("全部"), ""),
+]
 
 
 def _tabs(request: HttpRequest, tabs: list[Tab], default: str = "") -> tuple[list[dict[str, Any]], str]:
@@ -126,18 +145,29 @@ def _list(request: HttpRequest, qs: Any, **context: Any) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """我的需求: what I asked for, or entered for a resident, newest first."""
     tabs, state = _tabs(request, MINE_TABS)
-    return _list(request, selectors.order_list(request.user, mine=True, state=state or None),
-                 title=_("我的需求"), tabs=tabs, mode="mine", show_new=grants_for(request.user).has_role(Role.RESIDENT),
-                 empty=_("您还没有提出过需求。点“我要点单”，三步就能提出。"))
+    return _list(
+        request,
+        selectors.order_list(request.user, mine=True, state=state or None),
+        title=_("我的需求"),
+        tabs=tabs,
+        mode="mine",
+        show_new=grants_for(request.user).has_role(Role.RESIDENT),
+        empty=_("您还没有提出过需求。点“我要点单”，三步就能提出。"),
+    )
 
 
 @login_required
 def hall(request: HttpRequest) -> HttpResponse:
     """接单大厅: open needs the user's organizations may claim, urgent first, then newest."""
     _only(request, *ORG_ROLES, admin=False)
-    return _list(request, selectors.hall(request.user), title=_("接单大厅"), mode="hall",
-                 intro=_("本组织服务区域内尚无人承接的需求。紧急的排在最前。"),
-                 empty=_("大厅里暂时没有可领取的需求。"))
+    return _list(
+        request,
+        selectors.hall(request.user),
+        title=_("接单大厅"),
+        mode="hall",
+        intro=_("本组织服务区域内尚无人承接的需求。紧急的排在最前。"),
+        empty=_("大厅里暂时没有可领取的需求。"),
+    )
 
 
 @login_required
@@ -163,27 +193,41 @@ def area_orders(request: HttpRequest) -> HttpResponse:
 def supervision(request: HttpRequest) -> HttpResponse:
     """督办: overdue open orders in the area, most overdue first, each with a 催办 button."""
     _only(request, *SUPERVISORS)
-    return _list(request, selectors.supervision(request.user), title=_("督办：超期订单"), mode="supervise",
-                 can_remind=grants_for(request.user).has_role(*REMINDERS),
-                 intro=_("超过受理或办结期限、仍未办完的订单。催办会通知承办方，并记入办理过程。"),
-                 empty=_("没有超期的订单。"))
+    return _list(
+        request,
+        selectors.supervision(request.user),
+        title=_("督办：超期订单"),
+        mode="supervise",
+        can_remind=grants_for(request.user).has_role(*REMINDERS),
+        intro=_("超过受理或办结期限、仍未办完的订单。催办会通知承办方，并记入办理过程。"),
+        empty=_("没有超期的订单。"),
+    )
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """转办事项: special cases forwarded to the user's department, to sign, reply or return."""
     _only(request, Role.DEPT_STAFF)
-    return _list(request, selectors.forwarded_inbox(request.user), title=_("转办事项"), mode="inbox",
-                 intro=_("社区转来的特殊疑难事项：先签收，办理后答复；不属于本部门的请退回并说明理由。"),
-                 empty=_("没有待办的转办事项。"))
+    return _list(
+        request,
+        selectors.forwarded_inbox(request.user),
+        title=_("转办事项"),
+        mode="inbox",
+        intro=_("社区转来的特殊疑难事项：先签收，办理后答复；不属于本部门的请退回并说明理由。"),
+        empty=_("没有待办的转办事项。"),
+    )
 
 
 # ---- posting a need in three steps ---------------------------------------------------------------
 
+
 def _categories_tree(user: Any) -> list[dict[str, Any]]:
     cats = list(selectors.categories(user))
-    return [{"category": top, "children": [c for c in cats if c.parent_id == top.pk]}
-            for top in cats if top.parent_id is None]
+    return [
+        {"category": top, "children": [c for c in cats if c.parent_id == top.pk]}
+        for top in cats
+        if top.parent_id is None
+    ]
 
 
 @login_required
@@ -208,12 +252,23 @@ def _need_post(request: HttpRequest) -> HttpResponse:
         return redirect("orders:new")
     step = request.POST.get("step")
     if step == "edit" or not form.is_valid():
-        return render(request, "orders/new.html", {"step": 2, "form": form, "category": category},
-                      status=200 if step == "edit" else 422)
+        return render(
+            request,
+            "orders/new.html",
+            {"step": 2, "form": form, "category": category},
+            status=200 if step == "edit" else 422,
+        )
     if step != "submit":
-        return render(request, "orders/new.html", {"step": 3, "form": form, "category": category,
-                                                   "area_label": dict(form.fields["area"].choices)[
-                                                       form.cleaned_data["area"]]})
+        return render(
+            request,
+            "orders/new.html",
+            {
+                "step": 3,
+                "form": form,
+                "category": category,
+                "area_label": dict(form.fields["area"].choices)[form.cleaned_data["area"]],
+            },
+        )
     try:
         order = _create_once(request, form)
     except ValidationFailed as exc:
@@ -225,6 +280,7 @@ def _need_post(request: HttpRequest) -> HttpResponse:
 
 def _create_once(request: HttpRequest, form: Any) -> Order:
     """The order of this form: created on the first submission, the same one on a repeated one."""
+
     def action() -> tuple[int, int]:
         return 201, services.order_create(actor=request.user, **form.service_kwargs()).pk
 
@@ -233,6 +289,7 @@ def _create_once(request: HttpRequest, form: Any) -> Order:
 
 
 # ---- staff: dispatch and entry for a resident ----------------------------------------------------
+
 
 @login_required
 def dispatch(request: HttpRequest) -> HttpResponse:
@@ -255,6 +312,7 @@ def dispatch(request: HttpRequest) -> HttpResponse:
 
 # ---- one order -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Action:
     label: Promise
@@ -272,48 +330,105 @@ def _data(form: Any) -> dict[str, Any]:
 
 # In the order the buttons appear: the step forward first, the ways back or out last.
 ACTIONS: dict[str, Action] = {
-    "claim": Action(gettext_lazy("接单"), gettext_lazy("接单成功，请尽快联系需求人并上门服务"),
-                    lambda u, i, fm: services.order_claim(actor=u, order_id=i), style="primary"),
-    "accept": Action(gettext_lazy("确认接单"), gettext_lazy("已确认接单"),
-                     lambda u, i, fm: services.order_accept(actor=u, order_id=i), style="primary"),
-    "complete": Action(gettext_lazy("提交完成"), gettext_lazy("已提交完成，服务台账已自动生成"),
-                       lambda u, i, fm: services.order_complete(actor=u, order_id=i, **_data(fm)),
-                       f.CompleteForm, "primary", open=True),
-    "rate": Action(gettext_lazy("提交评价"), gettext_lazy("感谢您的评价！"),
-                   lambda u, i, fm: services.order_rate(actor=u, order_id=i, stars=_data(fm)["stars"],
-                                                        comment=_data(fm)["comment"]),
-                   f.RateForm, "primary", open=True),
-    "confirm": Action(gettext_lazy("确认办结"), gettext_lazy("已确认办结"),
-                      lambda u, i, fm: services.order_confirm(actor=u, order_id=i, note=_data(fm)["note"]),
-                      f.NoteForm),
-    "sign": Action(gettext_lazy("签收"), gettext_lazy("已签收，请在期限内办理并答复"),
-                   lambda u, i, fm: services.order_sign(actor=u, order_id=i), style="primary"),
-    "reply": Action(gettext_lazy("答复"), gettext_lazy("已答复，等待需求人确认"),
-                    lambda u, i, fm: services.order_reply(actor=u, order_id=i, reply=_data(fm)["reply"]),
-                    f.ReplyForm, "primary", open=True),
-    "reassign": Action(gettext_lazy("重新派单"), gettext_lazy("已重新派单"),
-                       lambda u, i, fm: services.order_reassign(actor=u, order_id=i, org_id=fm.org_id(),
-                                                                note=_data(fm)["note"]),
-                       f.ReassignForm, "primary", needs_order=True),
-    "forward": Action(gettext_lazy("转办职能部门"), gettext_lazy("已转办"),
-                      lambda u, i, fm: services.order_forward(actor=u, order_id=i, department_id=fm.department_id(),
-                                                              note=_data(fm)["note"]),
-                      f.ForwardForm),
-    "remind": Action(gettext_lazy("催办"), gettext_lazy("已催办，承办方会收到提醒"),
-                     lambda u, i, fm: services.order_remind(actor=u, order_id=i, note=_data(fm)["note"]),
-                     f.NoteForm),
-    "reopen": Action(gettext_lazy("不满意，要求重办"), gettext_lazy("已要求重办，承办方会重新处理"),
-                     lambda u, i, fm: services.order_reopen(actor=u, order_id=i, reason=_data(fm)["reason"]),
-                     f.ReasonForm),
-    "reject": Action(gettext_lazy("拒绝派单"), gettext_lazy("已拒绝，派单方会重新安排"),
-                     lambda u, i, fm: services.order_reject(actor=u, order_id=i, reason=_data(fm)["reason"]),
-                     f.ReasonForm, "danger"),
-    "return": Action(gettext_lazy("退回"), gettext_lazy("已退回社区"),
-                     lambda u, i, fm: services.order_return(actor=u, order_id=i, reason=_data(fm)["reason"]),
-                     f.ReasonForm, "danger"),
-    "cancel": Action(gettext_lazy("撤销需求"), gettext_lazy("需求已撤销"),
-                     lambda u, i, fm: services.order_cancel(actor=u, order_id=i, reason=_data(fm)["reason"]),
-                     f.CancelForm, "danger"),
+    "claim": Action(
+        gettext_lazy("接单"),
+        gettext_lazy("接单成功，请尽快联系需求人并上门服务"),
+        lambda u, i, fm: services.order_claim(actor=u, order_id=i),
+        style="primary",
+    ),
+    "accept": Action(
+        gettext_lazy("确认接单"),
+        gettext_lazy("已确认接单"),
+        lambda u, i, fm: services.order_accept(actor=u, order_id=i),
+        style="primary",
+    ),
+    "complete": Action(
+        gettext_lazy("提交完成"),
+        gettext_lazy("已提交完成，服务台账已自动生成"),
+        lambda u, i, fm: services.order_complete(actor=u, order_id=i, **_data(fm)),
+        f.CompleteForm,
+        "primary",
+        open=True,
+    ),
+    "rate": Action(
+        gettext_lazy("提交评价"),
+        gettext_lazy("感谢您的评价！"),
+        lambda u, i, fm: services.order_rate(
+            actor=u, order_id=i, stars=_data(fm)["stars"], comment=_data(fm)["comment"]
+        ),
+        f.RateForm,
+        "primary",
+        open=True,
+    ),
+    "confirm": Action(
+        gettext_lazy("确认办结"),
+        gettext_lazy("已确认办结"),
+        lambda u, i, fm: services.order_confirm(actor=u, order_id=i, note=_data(fm)["note"]),
+        f.NoteForm,
+    ),
+    "sign": Action(
+        gettext_lazy("签收"),
+        gettext_lazy("已签收，请在期限内办理并答复"),
+        lambda u, i, fm: services.order_sign(actor=u, order_id=i),
+        style="primary",
+    ),
+    "reply": Action(
+        gettext_lazy("答复"),
+        gettext_lazy("已答复，等待需求人确认"),
+        lambda u, i, fm: services.order_reply(actor=u, order_id=i, reply=_data(fm)["reply"]),
+        f.ReplyForm,
+        "primary",
+        open=True,
+    ),
+    "reassign": Action(
+        gettext_lazy("重新派单"),
+        gettext_lazy("已重新派单"),
+        lambda u, i, fm: services.order_reassign(actor=u, order_id=i, org_id=fm.org_id(), note=_data(fm)["note"]),
+        f.ReassignForm,
+        "primary",
+        needs_order=True,
+    ),
+    "forward": Action(
+        gettext_lazy("转办职能部门"),
+        gettext_lazy("已转办"),
+        lambda u, i, fm: services.order_forward(
+            actor=u, order_id=i, department_id=fm.department_id(), note=_data(fm)["note"]
+        ),
+        f.ForwardForm,
+    ),
+    "remind": Action(
+        gettext_lazy("催办"),
+        gettext_lazy("已催办，承办方会收到提醒"),
+        lambda u, i, fm: services.order_remind(actor=u, order_id=i, note=_data(fm)["note"]),
+        f.NoteForm,
+    ),
+    "reopen": Action(
+        gettext_lazy("不满意，要求重办"),
+        gettext_lazy("已要求重办，承办方会重新处理"),
+        lambda u, i, fm: services.order_reopen(actor=u, order_id=i, reason=_data(fm)["reason"]),
+        f.ReasonForm,
+    ),
+    "reject": Action(
+        gettext_lazy("拒绝派单"),
+        gettext_lazy("已拒绝，派单方会重新安排"),
+        lambda u, i, fm: services.order_reject(actor=u, order_id=i, reason=_data(fm)["reason"]),
+        f.ReasonForm,
+        "danger",
+    ),
+    "return": Action(
+        gettext_lazy("退回"),
+        gettext_lazy("已退回社区"),
+        lambda u, i, fm: services.order_return(actor=u, order_id=i, reason=_data(fm)["reason"]),
+        f.ReasonForm,
+        "danger",
+    ),
+    "cancel": Action(
+        gettext_lazy("撤销需求"),
+        gettext_lazy("需求已撤销"),
+        lambda u, i, fm: services.order_cancel(actor=u, order_id=i, reason=_data(fm)["reason"]),
+        f.CancelForm,
+        "danger",
+    ),
 }
 
 
@@ -348,8 +463,9 @@ def _ratings(order: Order) -> list[Any]:
     return ratings
 
 
-def _detail_context(request: HttpRequest, order: Order, failed: tuple[str, Any] | None = None,
-                    error: str = "") -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, order: Order, failed: tuple[str, Any] | None = None, error: str = ""
+) -> dict[str, Any]:
     user = request.user
     _badged([order])
     names = selectors.contact_visible(user, order)
@@ -357,19 +473,34 @@ def _detail_context(request: HttpRequest, order: Order, failed: tuple[str, Any] 
     forms_by_action = {name: _action_form(name, user, order) for name in ACTIONS if name in allowed}
     if failed:
         forms_by_action[failed[0]] = failed[1]
-    actions = [{"name": name, "spec": ACTIONS[name], "form": form, "failed": bool(failed and failed[0] == name)}
-               for name, form in forms_by_action.items()]
-    deadline = order.accept_by if order.state in AWAITING_ACCEPT else order.complete_by if order.state in IN_HAND else None
-    return {"order": order, "contact": selectors.contact_for(user, order), "events": _timeline(order, names),
-            "back": _back(user),
-            "photos": list(order.photos.all()), "ratings": _ratings(order), "actions": actions,
-            "error": error, "deadline": deadline,
-            # Staff who may reassign see organizations ranked for this need (loaded after the page).
-            "suggest_matches": "reassign" in allowed}
+    actions = [
+        {"name": name, "spec": ACTIONS[name], "form": form, "failed": bool(failed and failed[0] == name)}
+        for name, form in forms_by_action.items()
+    ]
+    deadline = (
+        order.accept_by if order.state in AWAITING_ACCEPT else order.complete_by if order.state in IN_HAND else None
+    )
+    return {
+        "order": order,
+        "contact": selectors.contact_for(user, order),
+        "events": _timeline(order, names),
+        "back": _back(user),
+        "photos": list(order.photos.all()),
+        "ratings": _ratings(order),
+        "actions": actions,
+        "error": error,
+        "deadline": deadline,
+        # Staff who may reassign see organizations ranked for this need (loaded after the page).
+        "suggest_matches": "reassign" in allowed,
+    }
 
 
-BACK_LISTS = [((Role.RESIDENT,), "orders:mine"), (ORG_ROLES, "orders:org"), ((Role.DEPT_STAFF,), "orders:inbox"),
-              (AREA_STAFF, "orders:area")]
+BACK_LISTS = [
+    ((Role.RESIDENT,), "orders:mine"),
+    (ORG_ROLES, "orders:org"),
+    ((Role.DEPT_STAFF,), "orders:inbox"),
+    (AREA_STAFF, "orders:area"),
+]
 
 
 def _back(user: Any) -> str:
@@ -406,8 +537,12 @@ def act(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
         return _refused(request, order_id, action, form, _("请按提示修改后再提交"), 422)
     try:
         # A second press of the same button (its {% once_key %}) answers as the first did instead of a 409.
-        run_idempotent(request, lambda: (200, spec.run(request.user, order_id, form)), lambda _result: {"done": True},
-                       form_key=request.POST.get(FORM_FIELD, ""))
+        run_idempotent(
+            request,
+            lambda: (200, spec.run(request.user, order_id, form)),
+            lambda _result: {"done": True},
+            form_key=request.POST.get(FORM_FIELD, ""),
+        )
     except NotFound:
         raise
     except ValidationFailed as exc:
@@ -428,8 +563,9 @@ def _after(request: HttpRequest, order_id: int) -> str:
     return reverse("core:workspace")
 
 
-def _refused(request: HttpRequest, order_id: int, action: str, form: Any, message: str, status: int, *,
-             acted: bool = False) -> HttpResponse:
+def _refused(
+    request: HttpRequest, order_id: int, action: str, form: Any, message: str, status: int, *, acted: bool = False
+) -> HttpResponse:
     """The order page again, with the message and the form as typed.
 
     ``acted``: the service found the order for this user before refusing, so its message may be shown even
@@ -445,18 +581,26 @@ def _refused(request: HttpRequest, order_id: int, action: str, form: Any, messag
         return _row(request, order_id, error=message, status=status)
     if order is None:
         return render(request, "errors/problem.html", {"message": message}, status=status)
-    return render(request, "orders/detail.html", _detail_context(request, order, (action, form), message),
-                  status=status)
+    return render(
+        request, "orders/detail.html", _detail_context(request, order, (action, form), message), status=status
+    )
 
 
 def _row(request: HttpRequest, order_id: int, *, flash: str = "", error: str = "", status: int = 200) -> HttpResponse:
     """An order's row in a list after a button in that row (接单, 催办, 签收) was pressed."""
-    context = {"o": _visible_row(request, order_id), "order_id": order_id, "flash": flash, "row_error": error,
-               "mode": request.POST.get("mode", ""), "can_remind": grants_for(request.user).has_role(*REMINDERS)}
+    context = {
+        "o": _visible_row(request, order_id),
+        "order_id": order_id,
+        "flash": flash,
+        "row_error": error,
+        "mode": request.POST.get("mode", ""),
+        "can_remind": grants_for(request.user).has_role(*REMINDERS),
+    }
     return render(request, "orders/_row.html", context, status=status)
 
 
 # ---- the service ledger --------------------------------------------------------------------------
+
 
 def _ledger_filters(request: HttpRequest) -> tuple[f.LedgerFilterForm, dict[str, Any]]:
     form = f.LedgerFilterForm(request.GET or None, user=request.user)
@@ -487,6 +631,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 # ---- photos --------------------------------------------------------------------------------------
 
+
 @login_required
 def photo(request: HttpRequest, order_id: int, photo_id: int, size: str) -> HttpResponse:
     """Service photos are served through the permission chokepoint, never from a public folder."""
@@ -495,4 +640,3 @@ def photo(request: HttpRequest, order_id: int, photo_id: int, size: str) -> Http
     response = FileResponse(default_storage.open(path, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
-

@@ -36,8 +36,9 @@ def apply_errors(form: forms.Form, exc: ValidationFailed) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def area_choices(user: Any, *, levels: tuple[str, ...] = PICKABLE_LEVELS, everywhere: bool = False,
-                 blank: Any = None) -> list[tuple[str, Any]]:
+def area_choices(
+    user: Any, *, levels: tuple[str, ...] = PICKABLE_LEVELS, everywhere: bool = False, blank: Any = None
+) -> list[tuple[str, Any]]:
     """Areas to pick from: the user's own areas and below (or the whole tree), grouped by street."""
     qs = Area.objects.filter(level__in=levels)
     grants = grants_for(user)
@@ -61,31 +62,75 @@ class EntryForm(forms.Form):
 
     name = forms.CharField(label=_("组织名称"), max_length=200, required=False)
     org_type = forms.ChoiceField(label=_("组织类型"), choices=[("", "—"), *OrgType.choices], required=False)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=40, required=False,
-                                  help_text=_("18位，登记证书上的代码；社区社会组织可不填"))
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=40,
+        required=False,
+        help_text=_("18位，登记证书上的代码；社区社会组织可不填"),
+    )
     home_area = forms.ChoiceField(label=_("登记/备案地"), required=False)
-    areas_served = forms.MultipleChoiceField(label=_("服务区域"), required=False,
-                                             help_text=_("可多选；不选则为登记/备案地"))
+    areas_served = forms.MultipleChoiceField(
+        label=_("服务区域"), required=False, help_text=_("可多选；不选则为登记/备案地")
+    )
     registered_on = forms.DateField(label=_("登记/备案日期"), required=False, widget=DATE)
     leader_name = forms.CharField(label=_("法定代表人/负责人"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
     address = forms.CharField(label=_("住所"), max_length=200, required=False)
-    categories = forms.CharField(label=_("服务领域"), max_length=200, required=False,
-                                 help_text=_("用空格或逗号分隔，如：养老服务 助残 心理疏导"))
+    categories = forms.CharField(
+        label=_("服务领域"), max_length=200, required=False, help_text=_("用空格或逗号分隔，如：养老服务 助残 心理疏导")
+    )
     summary = forms.CharField(label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    admin_username = forms.CharField(label=_("组织管理员账号"), max_length=150, required=False,
-                                     help_text=_("填写已有账号的用户名，该账号将成为本组织管理员"))
+    admin_username = forms.CharField(
+        label=_("组织管理员账号"),
+        max_length=150,
+        required=False,
+        help_text=_("填写已有账号的用户名，该账号将成为本组织管理员"),
+    )
     incubator = forms.CharField(label=_("孵化机构"), max_length=200, required=False)
     incubation_start = forms.DateField(label=_("孵化开始"), required=False, widget=DATE)
     incubation_end = forms.DateField(label=_("孵化结束"), required=False, widget=DATE)
 
     MODE_FIELDS = {
-        "register": ("name", "org_type", "credit_code", "home_area", "areas_served", "registered_on", "leader_name",
-                     "contact_phone", "address", "categories", "summary", "admin_username"),
-        "file": ("name", "credit_code", "home_area", "areas_served", "registered_on", "leader_name",
-                 "contact_phone", "address", "categories", "summary", "admin_username"),
-        "incubate": ("name", "org_type", "home_area", "areas_served", "incubator", "incubation_start",
-                     "incubation_end", "leader_name", "contact_phone", "categories", "summary"),
+        "register": (
+            "name",
+            "org_type",
+            "credit_code",
+            "home_area",
+            "areas_served",
+            "registered_on",
+            "leader_name",
+            "contact_phone",
+            "address",
+            "categories",
+            "summary",
+            "admin_username",
+        ),
+        "file": (
+            "name",
+            "credit_code",
+            "home_area",
+            "areas_served",
+            "registered_on",
+            "leader_name",
+            "contact_phone",
+            "address",
+            "categories",
+            "summary",
+            "admin_username",
+        ),
+        "incubate": (
+            "name",
+            "org_type",
+            "home_area",
+            "areas_served",
+            "incubator",
+            "incubation_start",
+            "incubation_end",
+            "leader_name",
+            "contact_phone",
+            "categories",
+            "summary",
+        ),
     }
 
     def __init__(self, *args: Any, user: Any, mode: str, incubating: bool = False, **kwargs: Any) -> None:
@@ -99,17 +144,20 @@ class EntryForm(forms.Form):
             if name not in keep:
                 del self.fields[name]
         if "org_type" in self.fields and mode == "register":
-            self.fields["org_type"].choices = [("", "—")] + [c for c in OrgType.choices
-                                                             if c[0] != OrgType.COMMUNITY_GROUP]
+            self.fields["org_type"].choices = [("", "—")] + [
+                c for c in OrgType.choices if c[0] != OrgType.COMMUNITY_GROUP
+            ]
         if "credit_code" in self.fields:
-            self.fields["credit_code"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false",
-                                                            "data-testid": "credit-code"})
+            self.fields["credit_code"].widget.attrs.update(
+                {"autocomplete": "off", "spellcheck": "false", "data-testid": "credit-code"}
+            )
         levels = {"register": (Level.DISTRICT,), "file": (Level.STREET, Level.COMMUNITY)}.get(mode, PICKABLE_LEVELS)
         if "home_area" in self.fields:
             self.fields["home_area"].choices = area_choices(user, levels=levels, blank="—")
         if "areas_served" in self.fields:
-            self.fields["areas_served"].choices = area_choices(user, everywhere=True, levels=(Level.STREET,
-                                                                                              Level.COMMUNITY))
+            self.fields["areas_served"].choices = area_choices(
+                user, everywhere=True, levels=(Level.STREET, Level.COMMUNITY)
+            )
             self.fields["areas_served"].widget.attrs["size"] = 6
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -130,36 +178,46 @@ class ReasonForm(forms.Form):
 
 
 class GradeForm(forms.Form):
-    grade = forms.TypedChoiceField(label=_("评估等级"), coerce=int,
-                                   choices=[(i, f"{i}A") for i in range(5, 0, -1)])
+    grade = forms.TypedChoiceField(label=_("评估等级"), coerce=int, choices=[(i, f"{i}A") for i in range(5, 0, -1)])
     awarded_on = forms.DateField(label=_("评定日期"), widget=DATE)
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
 
 
 class ReportForm(forms.Form):
-    activities = forms.CharField(label=_("业务活动情况"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-                                 help_text=_("开展的主要活动、服务人次、获得的表彰等"))
-    income = forms.DecimalField(label=_("本年收入（元）"), required=False, min_value=0, decimal_places=2,
-                                max_digits=14)
-    expense = forms.DecimalField(label=_("本年支出（元）"), required=False, min_value=0, decimal_places=2,
-                                 max_digits=14)
-    net_assets = forms.DecimalField(label=_("年末净资产（元）"), required=False, min_value=0, decimal_places=2,
-                                    max_digits=14)
+    activities = forms.CharField(
+        label=_("业务活动情况"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("开展的主要活动、服务人次、获得的表彰等"),
+    )
+    income = forms.DecimalField(label=_("本年收入（元）"), required=False, min_value=0, decimal_places=2, max_digits=14)
+    expense = forms.DecimalField(
+        label=_("本年支出（元）"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+    net_assets = forms.DecimalField(
+        label=_("年末净资产（元）"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
     staff_count = forms.IntegerField(label=_("专职工作人员数"), required=False, min_value=0)
     volunteer_count = forms.IntegerField(label=_("志愿者人数"), required=False, min_value=0)
     party_org = forms.ChoiceField(label=_("党组织建立情况"), required=False, choices=[("", "—"), *PartyOrg.choices])
     party_members = forms.IntegerField(label=_("党员人数"), required=False, min_value=0)
-    party_activities = forms.CharField(label=_("党建工作情况"), required=False,
-                                       widget=forms.Textarea(attrs={"rows": 3}))
-    changes = forms.CharField(label=_("变更事项（负责人、章程、住所等）"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    party_activities = forms.CharField(
+        label=_("党建工作情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    changes = forms.CharField(
+        label=_("变更事项（负责人、章程、住所等）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReviewForm(forms.Form):
     result = forms.ChoiceField(label=_("检查结论"), choices=ReportResult.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("审核意见"), max_length=1000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text=_("基本合格或不合格时必填：写明原因和整改要求"))
+    note = forms.CharField(
+        label=_("审核意见"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("基本合格或不合格时必填：写明原因和整改要求"),
+    )
 
 
 class ProfileForm(forms.Form):
@@ -202,12 +260,16 @@ class TalentForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50)
     phone = forms.CharField(label=_("电话"), max_length=20, required=False)
     area = forms.ChoiceField(label=_("所在区域"))
-    skills = forms.MultipleChoiceField(label=_("技能"), choices=Skill.choices, required=False,
-                                       widget=forms.CheckboxSelectMultiple)
+    skills = forms.MultipleChoiceField(
+        label=_("技能"), choices=Skill.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     tags = forms.CharField(label=_("其他特长"), max_length=200, required=False)
-    certificates = forms.CharField(label=_("证书（每行一项）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    availability = forms.CharField(label=_("可服务时间"), max_length=200, required=False,
-                                   help_text=_("如：工作日晚上、周末全天"))
+    certificates = forms.CharField(
+        label=_("证书（每行一项）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    availability = forms.CharField(
+        label=_("可服务时间"), max_length=200, required=False, help_text=_("如：工作日晚上、周末全天")
+    )
     organization = forms.ChoiceField(label=_("所属组织"), required=False)
 
     def __init__(self, *args: Any, user: Any, orgs: Any, **kwargs: Any) -> None:

@@ -56,14 +56,24 @@ TITLES: dict[str, Promise] = {
     OFFERS: gettext_lazy("服务供给清单"),
 }
 DESCRIPTIONS: dict[str, Promise] = {
-    PURCHASE: gettext_lazy("职能部门派发的订单，以及共性需求（转为特殊疑难事项的除外）：由政府购买服务或公益创投承接。"),
+    PURCHASE: gettext_lazy(
+        "职能部门派发的订单，以及共性需求（转为特殊疑难事项的除外）：由政府购买服务或公益创投承接。"
+    ),
     COMMUNITY: gettext_lazy("社区、街道和网格员提出的需求：社区下单、为居民代办登记和网格巡查上报。"),
     RESIDENT: gettext_lazy("居民自己通过网页、热线或 Open311 提出的需求。"),
     OFFERS: gettext_lazy("各社会组织发布的服务项目：类别、服务区域、每月可服务量、价格和服务内容。"),
 }
 # Who sees the need lists: the people who raise, dispatch, take on and supervise needs.
-LIST_ROLES = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS, Role.DEPT_STAFF,
-              Role.ORG_ADMIN, Role.ORG_MEMBER, Role.ADMIN)
+LIST_ROLES = (
+    Role.GRID_WORKER,
+    Role.COMMUNITY_WORKER,
+    Role.STREET_STAFF,
+    Role.CIVIL_AFFAIRS,
+    Role.DEPT_STAFF,
+    Role.ORG_ADMIN,
+    Role.ORG_MEMBER,
+    Role.ADMIN,
+)
 STAFF_CHANNELS = (Channel.DISPATCH, Channel.PROXY, Channel.PATROL)
 STATE_FILTERS: dict[str, tuple[Promise, tuple[str, ...] | None]] = {
     "open": (gettext_lazy("办理中（未办结）"), tuple(OPEN_STATES)),
@@ -160,15 +170,19 @@ def need_list(user: Any, kind: str, filters: NeedFilters | None = None) -> Query
         qs = qs.filter(created_at__lt=_local_start(f.date_to + timedelta(days=1)))
     if f.overdue:
         qs = qs.filter(overdue_q())
-    return (with_flags(qs).select_related(*LIST_RELATED, "category__parent", "dispatcher_department")
-            .order_by("-created_at", "-id"))
+    return (
+        with_flags(qs)
+        .select_related(*LIST_RELATED, "category__parent", "dispatcher_department")
+        .order_by("-created_at", "-id")
+    )
 
 
 def offer_list(user: Any, filters: OfferFilters | None = None) -> QuerySet[ServiceOffer]:
     """The supply list: active offers of organizations in the public directory."""
     f = filters or OfferFilters()
-    qs = restrict(ServiceOffer.objects.all(), user, "view").filter(active=True,
-                                                                  organization__status__in=PUBLIC_STATUSES)
+    qs = restrict(ServiceOffer.objects.all(), user, "view").filter(
+        active=True, organization__status__in=PUBLIC_STATUSES
+    )
     if f.q:
         qs = qs.filter(Q(title__icontains=f.q) | Q(description__icontains=f.q) | Q(organization__name__icontains=f.q))
     if f.category:
@@ -178,8 +192,11 @@ def offer_list(user: Any, filters: OfferFilters | None = None) -> QuerySet[Servi
         if area is None:
             return qs.none()
         ancestors = area.path.strip("/").split("/")
-        qs = qs.filter(Q(area__code__in=ancestors) | Q(area__path__startswith=area.path)
-                       | (Q(area__isnull=True) & serving_q(area, prefix="organization__")))
+        qs = qs.filter(
+            Q(area__code__in=ancestors)
+            | Q(area__path__startswith=area.path)
+            | (Q(area__isnull=True) & serving_q(area, prefix="organization__"))
+        )
     if f.org_type:
         qs = qs.filter(organization__org_type=f.org_type)
     if f.free:
@@ -196,19 +213,40 @@ class Column:
     label: Promise
 
 
-NEED_COLUMNS = [Column(k, lbl) for k, lbl in (
-    ("number", gettext_lazy("编号")), ("title", gettext_lazy("需求")), ("family", gettext_lazy("大类")),
-    ("category", gettext_lazy("服务类别")), ("community", gettext_lazy("社区")), ("grid", gettext_lazy("网格")),
-    ("channel", gettext_lazy("来源")), ("scenario", gettext_lazy("场景")), ("urgency", gettext_lazy("紧急程度")),
-    ("state", gettext_lazy("状态")), ("handler", gettext_lazy("承办方")), ("dispatcher", gettext_lazy("派单部门")),
-    ("created", gettext_lazy("提交时间")), ("deadline", gettext_lazy("期限")), ("overdue", gettext_lazy("超期")),
-)]
-OFFER_COLUMNS = [Column(k, lbl) for k, lbl in (
-    ("org", gettext_lazy("社会组织")), ("org_type", gettext_lazy("组织类型")), ("grade", gettext_lazy("评估等级")),
-    ("category", gettext_lazy("服务类别")), ("title", gettext_lazy("服务名称")), ("area", gettext_lazy("服务区域")),
-    ("capacity", gettext_lazy("每月可服务量")), ("price", gettext_lazy("价格（元/次）")),
-    ("description", gettext_lazy("服务内容")),
-)]
+NEED_COLUMNS = [
+    Column(k, lbl)
+    for k, lbl in (
+        ("number", gettext_lazy("编号")),
+        ("title", gettext_lazy("需求")),
+        ("family", gettext_lazy("大类")),
+        ("category", gettext_lazy("服务类别")),
+        ("community", gettext_lazy("社区")),
+        ("grid", gettext_lazy("网格")),
+        ("channel", gettext_lazy("来源")),
+        ("scenario", gettext_lazy("场景")),
+        ("urgency", gettext_lazy("紧急程度")),
+        ("state", gettext_lazy("状态")),
+        ("handler", gettext_lazy("承办方")),
+        ("dispatcher", gettext_lazy("派单部门")),
+        ("created", gettext_lazy("提交时间")),
+        ("deadline", gettext_lazy("期限")),
+        ("overdue", gettext_lazy("超期")),
+    )
+]
+OFFER_COLUMNS = [
+    Column(k, lbl)
+    for k, lbl in (
+        ("org", gettext_lazy("社会组织")),
+        ("org_type", gettext_lazy("组织类型")),
+        ("grade", gettext_lazy("评估等级")),
+        ("category", gettext_lazy("服务类别")),
+        ("title", gettext_lazy("服务名称")),
+        ("area", gettext_lazy("服务区域")),
+        ("capacity", gettext_lazy("每月可服务量")),
+        ("price", gettext_lazy("价格（元/次）")),
+        ("description", gettext_lazy("服务内容")),
+    )
+]
 
 
 def _when(value: datetime | None) -> str:
@@ -220,14 +258,24 @@ def need_row(o: Order) -> dict[str, Any]:
     deadline = o.complete_by if o.state in (State.ACCEPTED, State.SIGNED) else o.accept_by
     family = o.category.parent or o.category
     return {
-        "id": o.pk, "number": o.number, "title": o.title, "family": family.name, "category": o.category.name,
-        "category_code": o.category.code, "community": o.community.display_name,
+        "id": o.pk,
+        "number": o.number,
+        "title": o.title,
+        "family": family.name,
+        "category": o.category.name,
+        "category_code": o.category.code,
+        "community": o.community.display_name,
         "grid": o.area.display_name if o.area_id != o.community_id else "",
-        "channel": o.get_channel_display(), "scenario": o.get_scenario_display(),
-        "urgency": o.get_urgency_display(), "urgency_code": o.urgency, "state": o.get_state_display(), "state_code": o.state,
+        "channel": o.get_channel_display(),
+        "scenario": o.get_scenario_display(),
+        "urgency": o.get_urgency_display(),
+        "urgency_code": o.urgency,
+        "state": o.get_state_display(),
+        "state_code": o.state,
         "handler": o.org.name if o.org else (o.department.name if o.department else ""),
         "dispatcher": o.dispatcher_department.name if o.dispatcher_department else "",
-        "created": _when(o.created_at), "deadline": _when(deadline) if o.state in OPEN_STATES else "",
+        "created": _when(o.created_at),
+        "deadline": _when(deadline) if o.state in OPEN_STATES else "",
         "overdue": _("是") if getattr(o, "is_overdue", False) else "",
     }
 
@@ -239,11 +287,18 @@ def category_names() -> dict[str, str]:
 def offer_row(o: ServiceOffer, names: dict[str, str]) -> dict[str, Any]:
     org = o.organization
     return {
-        "id": o.pk, "org_id": org.pk, "org": org.name, "org_type": org.get_org_type_display(),
-        "grade": org.grade_label if org.grade_valid() else "", "category_code": o.category_code,
-        "category": names.get(o.category_code, o.category_code), "title": o.title,
-        "area": o.area.display_name if o.area else _("本组织服务区域"), "capacity": o.capacity_per_month,
-        "price": _("免费") if o.price is None else str(o.price), "description": o.description,
+        "id": o.pk,
+        "org_id": org.pk,
+        "org": org.name,
+        "org_type": org.get_org_type_display(),
+        "grade": org.grade_label if org.grade_valid() else "",
+        "category_code": o.category_code,
+        "category": names.get(o.category_code, o.category_code),
+        "title": o.title,
+        "area": o.area.display_name if o.area else _("本组织服务区域"),
+        "capacity": o.capacity_per_month,
+        "price": _("免费") if o.price is None else str(o.price),
+        "description": o.description,
     }
 
 
@@ -298,9 +353,15 @@ def csv_bytes(kind: str, items: Iterable[Any]) -> bytes:
 
 
 FILTER_LABELS: dict[str, Promise] = {
-    "q": gettext_lazy("关键词"), "category": gettext_lazy("服务类别"), "area": gettext_lazy("区域"),
-    "state": gettext_lazy("状态"), "date_from": gettext_lazy("提交日期起"), "date_to": gettext_lazy("提交日期止"),
-    "overdue": gettext_lazy("只看超期"), "org_type": gettext_lazy("组织类型"), "free": gettext_lazy("只看免费"),
+    "q": gettext_lazy("关键词"),
+    "category": gettext_lazy("服务类别"),
+    "area": gettext_lazy("区域"),
+    "state": gettext_lazy("状态"),
+    "date_from": gettext_lazy("提交日期起"),
+    "date_to": gettext_lazy("提交日期止"),
+    "overdue": gettext_lazy("只看超期"),
+    "org_type": gettext_lazy("组织类型"),
+    "free": gettext_lazy("只看免费"),
 }
 
 
@@ -314,10 +375,13 @@ def _filter_value(key: str, value: Any) -> str:
 
 def filters_line(values: dict[str, Any]) -> str:
     """The filters an export was made with, in words, so a printed sheet says what it contains."""
-    shown = "；".join(f"{FILTER_LABELS.get(k, k)}：{_filter_value(k, v)}" for k, v in values.items()
-                     if v not in (None, "", False))
-    return _("筛选条件：%(f)s；导出时间：%(t)s") % {"f": shown or _("无"),
-                                             "t": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+    shown = "；".join(
+        f"{FILTER_LABELS.get(k, k)}：{_filter_value(k, v)}" for k, v in values.items() if v not in (None, "", False)
+    )
+    return _("筛选条件：%(f)s；导出时间：%(t)s") % {
+        "f": shown or _("无"),
+        "t": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def export(kind: str, items: Iterable[Any], fmt: str, values: dict[str, Any]) -> tuple[bytes, str, str]:
@@ -326,8 +390,11 @@ def export(kind: str, items: Iterable[Any], fmt: str, values: dict[str, Any]) ->
     name = f"{TITLES[kind]}-{stamp}.{fmt}"
     if fmt == "csv":
         return csv_bytes(kind, items), "text/csv; charset=utf-8", name
-    return (xlsx_bytes(kind, items, filters_line(values)),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
+    return (
+        xlsx_bytes(kind, items, filters_line(values)),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        name,
+    )
 
 
 def list_items(user: Any, kind: str, values: dict[str, Any]) -> QuerySet[Any]:

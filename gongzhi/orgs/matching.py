@@ -175,29 +175,43 @@ def load_facts(orgs: Iterable[Organization], *, now: datetime | None = None) -> 
         return facts
     through = Organization.areas_served.through
     for org_id, path, level, name, short in through.objects.filter(organization_id__in=ids).values_list(
-            "organization_id", "area__path", "area__level", "area__name", "area__short_name"):
+        "organization_id", "area__path", "area__level", "area__name", "area__short_name"
+    ):
         facts[org_id].served.append(Served(path, level, short or name))
-    for org_id, code, path, capacity, title in ServiceOffer.objects.filter(
-            organization_id__in=ids, active=True).order_by("pk").values_list(
-            "organization_id", "category_code", "area__path", "capacity_per_month", "title"):
+    for org_id, code, path, capacity, title in (
+        ServiceOffer.objects.filter(organization_id__in=ids, active=True)
+        .order_by("pk")
+        .values_list("organization_id", "category_code", "area__path", "capacity_per_month", "title")
+    ):
         facts[org_id].offers.append(OfferFact(code, path, capacity, title))
     start = month_start(now)
-    tallies = (Order.objects.filter(org_id__in=ids).order_by().values("org_id", "category_id").annotate(
-        taken=Count("pk", filter=Q(accepted_at__isnull=False)),
-        done=Count("pk", filter=Q(state__in=DONE_STATES)),
-        this_month=Count("pk", filter=Q(accepted_at__gte=start, accepted_at__lt=next_month(start))),
-        overdue=Count("pk", filter=Q(state=State.ACCEPTED, complete_by__lt=now))))
+    tallies = (
+        Order.objects.filter(org_id__in=ids)
+        .order_by()
+        .values("org_id", "category_id")
+        .annotate(
+            taken=Count("pk", filter=Q(accepted_at__isnull=False)),
+            done=Count("pk", filter=Q(state__in=DONE_STATES)),
+            this_month=Count("pk", filter=Q(accepted_at__gte=start, accepted_at__lt=next_month(start))),
+            overdue=Count("pk", filter=Q(state=State.ACCEPTED, complete_by__lt=now)),
+        )
+    )
     for row in tallies:
         f = facts[row["org_id"]]
         f.by_category[row["category_id"]] = Tally(row["taken"], row["done"], row["this_month"])
         f.overdue += row["overdue"]
     # A declined dispatch leaves the order without an organization; the event keeps who declined.
-    for org_id, n in (OrderEvent.objects.filter(action="rejected", data__org__in=ids).order_by()
-                      .values_list("data__org").annotate(n=Count("pk"))):
+    for org_id, n in (
+        OrderEvent.objects.filter(action="rejected", data__org__in=ids)
+        .order_by()
+        .values_list("data__org")
+        .annotate(n=Count("pk"))
+    ):
         if org_id in facts:
             facts[org_id].declined = n
-    for org_id, stars, n in (Rating.objects.filter(org_id__in=ids).order_by().values_list("org_id", "stars")
-                             .annotate(n=Count("pk"))):
+    for org_id, stars, n in (
+        Rating.objects.filter(org_id__in=ids).order_by().values_list("org_id", "stars").annotate(n=Count("pk"))
+    ):
         facts[org_id].stars[stars - 1] = n
     return facts
 
@@ -219,8 +233,15 @@ class Component:
         return _round(self.weight * self.score)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "label": self.label, "weight": self.weight, "score": round(self.score, 3),
-                "points": float(self.points), "detail": self.detail, "data": self.data}
+        return {
+            "code": self.code,
+            "label": self.label,
+            "weight": self.weight,
+            "score": round(self.score, 3),
+            "points": float(self.points),
+            "detail": self.detail,
+            "data": self.data,
+        }
 
 
 @dataclass(frozen=True)
@@ -259,8 +280,14 @@ def served_area(facts: OrgFacts, place: Area) -> Served | None:
 
 def _area_component(served: Served) -> Component:
     score = AREA_SCORES.get(served.level, AREA_WIDER)  # type: ignore[call-overload]
-    return Component("area", _("服务区域"), WEIGHTS["area"], score, _("服务%(a)s") % {"a": served.name},
-                     {"served_area": served.name, "level": served.level})
+    return Component(
+        "area",
+        _("服务区域"),
+        WEIGHTS["area"],
+        score,
+        _("服务%(a)s") % {"a": served.name},
+        {"served_area": served.name, "level": served.level},
+    )
 
 
 def _category_component(fitting: list[tuple[float, OfferFact]], cat: Category) -> Component:
@@ -270,41 +297,70 @@ def _category_component(fitting: list[tuple[float, OfferFact]], cat: Category) -
     else:
         title = next(o.title for f, o in fitting if f == best)
         detail = (_("提供“%(t)s”") if best == FIT_EXACT else _("提供同大类服务“%(t)s”")) % {"t": title}
-    return Component("category", _("类别匹配"), WEIGHTS["category"], best, detail,
-                     {"fit": "exact" if best == FIT_EXACT else "family" if best else "none",
-                      "offers": [o.title for _f, o in fitting]})
+    return Component(
+        "category",
+        _("类别匹配"),
+        WEIGHTS["category"],
+        best,
+        detail,
+        {
+            "fit": "exact" if best == FIT_EXACT else "family" if best else "none",
+            "offers": [o.title for _f, o in fitting],
+        },
+    )
 
 
 def _capacity_component(facts: OrgFacts, fitting: list[tuple[float, OfferFact]], tree: CategoryTree) -> Component:
     capacity = sum(o.capacity for _f, o in fitting)
     codes = {o.category_code for _f, o in fitting}
-    used = sum(t.this_month for cat_id, t in facts.by_category.items()
-               if any(tree.covers(code, cat_id) for code in codes))
+    used = sum(
+        t.this_month for cat_id, t in facts.by_category.items() if any(tree.covers(code, cat_id) for code in codes)
+    )
     data = {"capacity": capacity, "used": used, "remaining": max(capacity - used, 0)}
     if not fitting:
         return Component("capacity", _("本月余量"), WEIGHTS["capacity"], 0.0, _("无对应服务项目"), data)
     if capacity == 0:
-        return Component("capacity", _("本月余量"), WEIGHTS["capacity"], CAPACITY_UNSTATED,
-                         _("未填写每月服务量"), data)
+        return Component("capacity", _("本月余量"), WEIGHTS["capacity"], CAPACITY_UNSTATED, _("未填写每月服务量"), data)
     remaining = max(capacity - used, 0)
     detail = (_("本月已满（%(u)s / %(c)s）") if remaining == 0 else _("本月余量 %(r)s / %(c)s")) % {
-        "u": used, "c": capacity, "r": remaining}
+        "u": used,
+        "c": capacity,
+        "r": remaining,
+    }
     return Component("capacity", _("本月余量"), WEIGHTS["capacity"], remaining / capacity, detail, data)
 
 
 def _record_component(facts: OrgFacts, family: Category, tree: CategoryTree) -> tuple[Component, int]:
-    family_done = sum(t.done for cat_id, t in facts.by_category.items()
-                      if cat_id in tree.by_id and tree.root(tree.by_id[cat_id]).pk == family.pk)
+    family_done = sum(
+        t.done
+        for cat_id, t in facts.by_category.items()
+        if cat_id in tree.by_id and tree.root(tree.by_id[cat_id]).pk == family.pk
+    )
     experience = family_done / (family_done + EXPERIENCE_HALF)
     prior_n, prior_rate = RELIABILITY_PRIOR
     done, broken = facts.done, facts.declined + facts.overdue
     reliability = (done + prior_n * prior_rate) / (done + broken + prior_n)
     detail = _("%(f)s类已完成 %(d)s 单；共接单 %(t)s、完成 %(n)s、拒单 %(r)s、超期未完成 %(o)s") % {
-        "f": family.name, "d": family_done, "t": facts.taken, "n": done, "r": facts.declined, "o": facts.overdue}
-    data = {"family": family.name, "family_done": family_done, "taken": facts.taken, "done": done,
-            "declined": facts.declined, "overdue": facts.overdue, "experience": round(experience, 3),
-            "reliability": round(reliability, 3)}
-    return Component("record", _("服务记录"), WEIGHTS["record"], (experience + reliability) / 2, detail, data), family_done
+        "f": family.name,
+        "d": family_done,
+        "t": facts.taken,
+        "n": done,
+        "r": facts.declined,
+        "o": facts.overdue,
+    }
+    data = {
+        "family": family.name,
+        "family_done": family_done,
+        "taken": facts.taken,
+        "done": done,
+        "declined": facts.declined,
+        "overdue": facts.overdue,
+        "experience": round(experience, 3),
+        "reliability": round(reliability, 3),
+    }
+    return Component(
+        "record", _("服务记录"), WEIGHTS["record"], (experience + reliability) / 2, detail, data
+    ), family_done
 
 
 def _rating_component(facts: OrgFacts) -> Component:
@@ -314,12 +370,21 @@ def _rating_component(facts: OrgFacts) -> Component:
     prior = {"m": rating_conf.prior_count(), "c": rating_conf.prior_mean()}
     if rated:
         detail = _("%(n)s 条评价，好评率 %(p)s%%，平滑评分 %(s).2f（先验 %(m)s 条 %(c)s 分）") % {
-            "n": rated, "p": praise, "s": smoothed, **prior}
+            "n": rated,
+            "p": praise,
+            "s": smoothed,
+            **prior,
+        }
     else:
         detail = _("暂无评价，按先验 %(c)s 分计") % prior
-    data = {"count": rated, "praise_rate": praise if rated else None, "smoothed": round(smoothed, 3),
-            "mean": round(sum((i + 1) * c for i, c in enumerate(facts.stars)) / rated, 2) if rated else None,
-            "prior_count": prior["m"], "prior_mean": prior["c"]}
+    data = {
+        "count": rated,
+        "praise_rate": praise if rated else None,
+        "smoothed": round(smoothed, 3),
+        "mean": round(sum((i + 1) * c for i, c in enumerate(facts.stars)) / rated, 2) if rated else None,
+        "prior_count": prior["m"],
+        "prior_mean": prior["c"],
+    }
     return Component("rating", _("服务评价"), WEIGHTS["rating"], (smoothed - 1) / 4, detail, data)
 
 
@@ -328,8 +393,11 @@ def _reason(served: Served, record: Component, rating: Component, capacity: Comp
     if category.data["fit"] != "exact":
         parts.append(category.detail)
     d = record.data
-    parts.append(_("%(f)s类已完成 %(n)s 单") % {"f": d["family"], "n": d["family_done"]} if d["family_done"]
-                 else _("%(f)s类暂无完成记录") % {"f": d["family"]})
+    parts.append(
+        _("%(f)s类已完成 %(n)s 单") % {"f": d["family"], "n": d["family_done"]}
+        if d["family_done"]
+        else _("%(f)s类暂无完成记录") % {"f": d["family"]}
+    )
     r = rating.data
     parts.append(_("好评率 %(p)s%%") % {"p": r["praise_rate"]} if r["count"] else _("暂无评价"))
     if capacity.data["capacity"] and not capacity.data["remaining"]:
@@ -343,15 +411,21 @@ def score(order: Order, facts: OrgFacts, tree: CategoryTree) -> Match | None:
     if served is None:
         return None
     cat = tree.by_id[order.category_id]
-    fitting = [(f, o) for o in facts.offers
-               if (f := tree.fit(o.category_code, cat)) and _within(order.area.path, o.area_path)]
+    fitting = [
+        (f, o) for o in facts.offers if (f := tree.fit(o.category_code, cat)) and _within(order.area.path, o.area_path)
+    ]
     category = _category_component(fitting, cat)
     area = _area_component(served)
     capacity = _capacity_component(facts, fitting, tree)
     record, family_done = _record_component(facts, tree.root(cat), tree)
     rating = _rating_component(facts)
-    return Match(facts.org, order, [category, area, capacity, record, rating],
-                 _reason(served, record, rating, capacity, category), family_done)
+    return Match(
+        facts.org,
+        order,
+        [category, area, capacity, record, rating],
+        _reason(served, record, rating, capacity, category),
+        family_done,
+    )
 
 
 def rank(matches: Iterable[Match]) -> list[Match]:
@@ -359,7 +433,9 @@ def rank(matches: Iterable[Match]) -> list[Match]:
     return sorted(matches, key=lambda m: (-m.total, -m.family_done, m.org.pk))
 
 
-TIE_RULE = gettext_lazy("总分相同（精确到 0.01）时，本类别大类完成单数多者在前；仍相同则组织编号小者（先入驻平台者）在前")
+TIE_RULE = gettext_lazy(
+    "总分相同（精确到 0.01）时，本类别大类完成单数多者在前；仍相同则组织编号小者（先入驻平台者）在前"
+)
 
 
 # ---- organizations for an order ----------------------------------------------------------------
@@ -378,8 +454,9 @@ def _ancestor_paths(area: Area) -> list[str]:
 def candidates(user: Any, place: Area) -> QuerySet[Organization]:
     """Organizations in good standing, visible to the user, serving ``place`` or an area above it."""
     serving = Organization.areas_served.through.objects.filter(area__path__in=_ancestor_paths(place))
-    return (restrict(Organization.objects.filter(status__in=MATCHABLE), user, "view")
-            .filter(pk__in=serving.values("organization_id")))
+    return restrict(Organization.objects.filter(status__in=MATCHABLE), user, "view").filter(
+        pk__in=serving.values("organization_id")
+    )
 
 
 def _ranked_for(order: Order, orgs: QuerySet[Organization], limit: int, exclude: set[int]) -> list[Match]:
@@ -398,8 +475,11 @@ def order_matches(user: Any, order_id: int, *, limit: int = 10) -> tuple[Order, 
     order = get_for(Order.objects.select_related("category", "area", "community"), user, "view", pk=order_id)
     if not may_dispatch(user, order):
         raise PermissionDenied(_("只有派单方或本区域的社区、街道工作人员可以查看匹配的社会组织"))
-    declined = {int(pk) for pk in OrderEvent.objects.filter(order=order, action="rejected")
-                .values_list("data__org", flat=True) if pk is not None}
+    declined = {
+        int(pk)
+        for pk in OrderEvent.objects.filter(order=order, action="rejected").values_list("data__org", flat=True)
+        if pk is not None
+    }
     return order, _ranked_for(order, candidates(user, order.area), limit, declined)
 
 
@@ -411,8 +491,9 @@ def preview_matches(user: Any, *, category: str, area: str, limit: int = 10) -> 
         raise NotFound()
     category, area = (category or "").strip(), (area or "").strip()
     if not category or not area:
-        raise ValidationFailed({"category" if not category else "area":
-                                [_("先选择服务类别和社区/网格，再看推荐的社会组织")]})
+        raise ValidationFailed(
+            {"category" if not category else "area": [_("先选择服务类别和社区/网格，再看推荐的社会组织")]}
+        )
     place = Area.objects.filter(code=area, level__in=(Level.COMMUNITY, Level.GRID)).first()
     cat = restrict(Category.objects.all(), user, "view").filter(code=category).first()
     if place is None or cat is None or not (grants.is_admin or grants.covers_area(place, *PREVIEW_ROLES)):
@@ -458,14 +539,26 @@ def suggested_needs(user: Any, *, limit: int = 5, now: datetime | None = None) -
 def match_out(m: Match, rank_no: int) -> dict[str, Any]:
     """One ranked organization as the API and the pages show it."""
     org = m.org
-    return {"rank": rank_no, "org": {"id": org.pk, "name": org.name, "org_type_label": org.get_org_type_display(),
-                                     "grade_label": org.grade_label if org.grade_valid() else ""},
-            "score": float(m.total), "reason": m.reason, "components": [c.as_dict() for c in m.components]}
+    return {
+        "rank": rank_no,
+        "org": {
+            "id": org.pk,
+            "name": org.name,
+            "org_type_label": org.get_org_type_display(),
+            "grade_label": org.grade_label if org.grade_valid() else "",
+        },
+        "score": float(m.total),
+        "reason": m.reason,
+        "components": [c.as_dict() for c in m.components],
+    }
 
 
 def method() -> dict[str, Any]:
     """The published method, returned with every ranking so a reader can check it."""
-    return {"weights": dict(WEIGHTS), "tie_rule": str(TIE_RULE),
-            "rating_prior": {"count": rating_conf.prior_count(), "mean": rating_conf.prior_mean()},
-            "reliability_prior": {"count": RELIABILITY_PRIOR[0], "rate": RELIABILITY_PRIOR[1]},
-            "experience_half": EXPERIENCE_HALF}
+    return {
+        "weights": dict(WEIGHTS),
+        "tie_rule": str(TIE_RULE),
+        "rating_prior": {"count": rating_conf.prior_count(), "mean": rating_conf.prior_mean()},
+        "reliability_prior": {"count": RELIABILITY_PRIOR[0], "rate": RELIABILITY_PRIOR[1]},
+        "experience_half": EXPERIENCE_HALF,
+    }

@@ -128,8 +128,14 @@ class OrgStatusChange(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(_("原状态"), max_length=16, choices=OrgStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, choices=OrgStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     at = models.DateTimeField(_("时间"), default=timezone.now)
     reason = models.CharField(_("事由"), max_length=500, blank=True)
     data = models.JSONField(_("附加信息"), default=dict, blank=True, encoder=DjangoJSONEncoder)
@@ -151,8 +157,9 @@ class GradeAward(models.Model):
     awarded_on = models.DateField(_("评定日期"))
     valid_until = models.DateField(_("有效期至"))
     note = models.CharField(_("备注"), max_length=500, blank=True)
-    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -202,13 +209,15 @@ class AnnualReport(models.Model):
     party_activities = models.TextField(_("党建工作情况"), blank=True)
     changes = models.TextField(_("变更事项（负责人、章程、住所等）"), blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     result = models.CharField(_("检查结论"), max_length=8, choices=ReportResult.choices, blank=True)
     review_note = models.CharField(_("审核意见"), max_length=1000, blank=True)
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -217,9 +226,11 @@ class AnnualReport(models.Model):
         ordering = ["-year"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "year"], name="annual_report_one_per_year"),
-            models.CheckConstraint(name="annual_report_result_iff_reviewed",
-                                   condition=Q(status="reviewed", result__in=["pass", "basic", "fail"])
-                                   | (~Q(status="reviewed") & Q(result=""))),
+            models.CheckConstraint(
+                name="annual_report_result_iff_reviewed",
+                condition=Q(status="reviewed", result__in=["pass", "basic", "fail"])
+                | (~Q(status="reviewed") & Q(result="")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -240,13 +251,15 @@ class Membership(models.Model):
     recorded by name and phone, optionally linked to an account (a resident's), and get no grant."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(_("身份"), max_length=12, choices=MemberRole.choices)
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     joined_at = models.DateTimeField(_("加入时间"), default=timezone.now)
     removed_at = models.DateTimeField(_("退出时间"), null=True, blank=True)
 
@@ -255,10 +268,14 @@ class Membership(models.Model):
         verbose_name_plural = _("组织成员")
         ordering = ["role", "joined_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "user"], condition=Q(removed_at__isnull=True, user__isnull=False),
-                                    name="membership_one_active_per_user"),
-            models.CheckConstraint(name="membership_account_for_login_roles",
-                                   condition=Q(role="volunteer") | Q(user__isnull=False)),
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=Q(removed_at__isnull=True, user__isnull=False),
+                name="membership_one_active_per_user",
+            ),
+            models.CheckConstraint(
+                name="membership_account_for_login_roles", condition=Q(role="volunteer") | Q(user__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -272,11 +289,13 @@ class ServiceOffer(models.Model):
     # The code of a service category; a plain string until the category tree of orders is in place.
     category_code = models.CharField(_("服务类别代码"), max_length=40)
     title = models.CharField(_("服务名称"), max_length=100)
-    area = models.ForeignKey("areas.Area", verbose_name=_("服务区域"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("服务区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     capacity_per_month = models.PositiveIntegerField(_("每月可服务量"), default=0)
-    price = models.DecimalField(_("价格（元/次）"), max_digits=10, decimal_places=2, null=True, blank=True,
-                                help_text=_("不填表示免费"))
+    price = models.DecimalField(
+        _("价格（元/次）"), max_digits=10, decimal_places=2, null=True, blank=True, help_text=_("不填表示免费")
+    )
     description = models.TextField(_("服务内容"), blank=True)
     active = models.BooleanField(_("上架"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -325,17 +344,25 @@ class Talent(models.Model):
     kind = models.CharField(_("类别"), max_length=16, choices=TalentKind.choices)
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="talent_profiles")
-    organization = models.ForeignKey(Organization, verbose_name=_("所属组织"), null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="talents")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="talent_profiles"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("所属组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="talents",
+    )
     area = models.ForeignKey("areas.Area", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+")
     tags = models.CharField(_("其他特长"), max_length=200, blank=True)
     certificates = models.TextField(_("证书"), blank=True, help_text=_("每行一项，如：社会工作者职业资格（中级）"))
     availability = models.CharField(_("可服务时间"), max_length=200, blank=True)
     available = models.BooleanField(_("可接受邀请"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -387,17 +414,31 @@ class Resource(models.Model):
     description = models.TextField(_("说明"), blank=True)
     area = models.ForeignKey("areas.Area", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+")
     address = models.CharField(_("地址"), max_length=200, blank=True)
-    owner_org = models.ForeignKey(Organization, verbose_name=_("提供组织"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="resources")
-    owner_department = models.ForeignKey(Department, verbose_name=_("提供部门"), null=True, blank=True,
-                                         on_delete=models.PROTECT, related_name="resources")
-    unit_name = models.CharField(_("提供单位"), max_length=100, blank=True,
-                                 help_text=_("驻区单位等，由所在社区代为管理"))
+    owner_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("提供组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resources",
+    )
+    owner_department = models.ForeignKey(
+        Department,
+        verbose_name=_("提供部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resources",
+    )
+    unit_name = models.CharField(
+        _("提供单位"), max_length=100, blank=True, help_text=_("驻区单位等，由所在社区代为管理")
+    )
     capacity = models.PositiveIntegerField(_("容纳人数/数量"), null=True, blank=True)
     amount = models.DecimalField(_("资金额度（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     active = models.BooleanField(_("可预约"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -405,8 +446,9 @@ class Resource(models.Model):
         verbose_name_plural = _("资源库")
         ordering = ["kind", "name"]
         constraints = [
-            models.CheckConstraint(name="resource_one_owner",
-                                   condition=Q(owner_org__isnull=True) | Q(owner_department__isnull=True)),
+            models.CheckConstraint(
+                name="resource_one_owner", condition=Q(owner_org__isnull=True) | Q(owner_department__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -434,14 +476,16 @@ HOLDING_STATUSES = (BookingStatus.PENDING, BookingStatus.APPROVED)
 class Booking(models.Model):
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="bookings")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resource_bookings")
-    requester_org = models.ForeignKey(Organization, verbose_name=_("使用组织"), null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="+")
+    requester_org = models.ForeignKey(
+        Organization, verbose_name=_("使用组织"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     start = models.DateTimeField(_("开始"))
     end = models.DateTimeField(_("结束"))
     purpose = models.CharField(_("用途"), max_length=200)
     status = models.CharField(_("状态"), max_length=12, choices=BookingStatus.choices, default=BookingStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     note = models.CharField(_("审批意见"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -36,10 +36,14 @@ POOL_STAFF = (Role.CIVIL_AFFAIRS, Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role
 
 def org_view(prefix: str = "") -> PolicyRule:
     """Who may see an organization (its public page): anyone while it is public, its people and area staff always."""
+
     def rule(g: Grants) -> Q:
-        return (Q(**{f"{prefix}status__in": PUBLIC_STATUSES})
-                | Q(**{f"{prefix}pk__in": g.organization_ids()})
-                | g.area_q(f"{prefix}home_area", *AREA_STAFF))
+        return (
+            Q(**{f"{prefix}status__in": PUBLIC_STATUSES})
+            | Q(**{f"{prefix}pk__in": g.organization_ids()})
+            | g.area_q(f"{prefix}home_area", *AREA_STAFF)
+        )
+
     return rule
 
 
@@ -79,8 +83,13 @@ class OrgStatusChangePolicy(Policy):
 @register(GradeAward)
 class GradeAwardPolicy(Policy):
     # Grades are published by the bureau.
-    rules = {"view": lambda g: Q(organization__status__in=PUBLIC_STATUSES)
-             | Q(organization__in=g.organization_ids()) | g.area_q("organization__home_area", *AREA_STAFF)}
+    rules = {
+        "view": lambda g: (
+            Q(organization__status__in=PUBLIC_STATUSES)
+            | Q(organization__in=g.organization_ids())
+            | g.area_q("organization__home_area", *AREA_STAFF)
+        )
+    }
 
 
 @register(AnnualReport)
@@ -88,8 +97,11 @@ class AnnualReportPolicy(Policy):
     rules = {
         "view": _org_record("organization", Role.CIVIL_AFFAIRS, Role.STREET_STAFF),
         # The conclusion of a reviewed report is published (年检结论公告); the contents are not.
-        "view_result": lambda g: Q(status=ReportStatus.REVIEWED, organization__status__in=PUBLIC_STATUSES)
-        | Q(organization__in=g.organization_ids()) | g.area_q("organization__home_area", *AREA_STAFF),
+        "view_result": lambda g: (
+            Q(status=ReportStatus.REVIEWED, organization__status__in=PUBLIC_STATUSES)
+            | Q(organization__in=g.organization_ids())
+            | g.area_q("organization__home_area", *AREA_STAFF)
+        ),
         "fill": _org_people("organization", Role.ORG_ADMIN),
         "review": lambda g: g.area_q("organization__home_area", Role.CIVIL_AFFAIRS),
     }
@@ -101,15 +113,20 @@ class MembershipPolicy(Policy):
         "view": _org_record("organization", Role.CIVIL_AFFAIRS),
         "manage": _org_people("organization", Role.ORG_ADMIN),
         # How many volunteers an organization has is a public figure; who they are is not.
-        "public_count": lambda g: Q(organization__status__in=PUBLIC_STATUSES) | Q(organization__in=g.organization_ids()),
+        "public_count": lambda g: (
+            Q(organization__status__in=PUBLIC_STATUSES) | Q(organization__in=g.organization_ids())
+        ),
     }
 
 
 @register(ServiceOffer)
 class ServiceOfferPolicy(Policy):
     rules = {
-        "view": lambda g: Q(active=True, organization__status__in=PUBLIC_STATUSES)
-        | Q(organization__in=g.organization_ids()) | g.area_q("organization__home_area", *AREA_STAFF),
+        "view": lambda g: (
+            Q(active=True, organization__status__in=PUBLIC_STATUSES)
+            | Q(organization__in=g.organization_ids())
+            | g.area_q("organization__home_area", *AREA_STAFF)
+        ),
         "manage": _org_people("organization", Role.ORG_ADMIN),
     }
 
@@ -119,8 +136,11 @@ class TalentPolicy(Policy):
     rules = {
         # Staff of the area, the organization it belongs to, and the person themself; always masked
         # in lists, revealed one at a time by those who may "reveal" (and that is logged).
-        "view": lambda g: g.area_q("area", *POOL_STAFF) | Q(organization__in=g.organization_ids())
-        | (Q(user=g.user.pk) if g.authenticated else Q(pk__in=[])),
+        "view": lambda g: (
+            g.area_q("area", *POOL_STAFF)
+            | Q(organization__in=g.organization_ids())
+            | (Q(user=g.user.pk) if g.authenticated else Q(pk__in=[]))
+        ),
         "reveal": lambda g: g.area_q("area", *AREA_STAFF) | Q(organization__in=g.organization_ids(Role.ORG_ADMIN)),
         "change": lambda g: g.area_q("area", *AREA_STAFF) | Q(organization__in=g.organization_ids(Role.ORG_ADMIN)),
     }
@@ -128,10 +148,15 @@ class TalentPolicy(Policy):
 
 def _resource_manage(prefix: str = "") -> PolicyRule:
     def rule(g: Grants) -> Q:
-        return (Q(**{f"{prefix}owner_org__in": g.organization_ids(Role.ORG_ADMIN)})
-                | Q(**{f"{prefix}owner_department__in": g.department_ids()})
-                | (Q(**{f"{prefix}owner_org__isnull": True, f"{prefix}owner_department__isnull": True})
-                   & g.area_q(f"{prefix}area", Role.COMMUNITY_WORKER, Role.STREET_STAFF)))
+        return (
+            Q(**{f"{prefix}owner_org__in": g.organization_ids(Role.ORG_ADMIN)})
+            | Q(**{f"{prefix}owner_department__in": g.department_ids()})
+            | (
+                Q(**{f"{prefix}owner_org__isnull": True, f"{prefix}owner_department__isnull": True})
+                & g.area_q(f"{prefix}area", Role.COMMUNITY_WORKER, Role.STREET_STAFF)
+            )
+        )
+
     return rule
 
 
@@ -149,7 +174,9 @@ class ResourcePolicy(Policy):
 @register(Booking)
 class BookingPolicy(Policy):
     rules = {
-        "view": lambda g: _resource_manage("resource__")(g) | (Q(requester=g.user.pk) if g.authenticated else Q(pk__in=[])),
+        "view": lambda g: (
+            _resource_manage("resource__")(g) | (Q(requester=g.user.pk) if g.authenticated else Q(pk__in=[]))
+        ),
         "decide": _resource_manage("resource__"),
         "cancel": lambda g: Q(requester=g.user.pk) if g.authenticated else None,
     }

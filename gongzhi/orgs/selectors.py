@@ -62,13 +62,25 @@ def serving_q(area: Area, prefix: str = "") -> Q:
 def with_current_grade(qs: QuerySet[Organization], on: date | None = None) -> QuerySet[Organization]:
     """Annotates ``current_grade``: the grade while it is valid, else 0."""
     on = on or timezone.localdate()
-    return qs.annotate(current_grade=Case(
-        When(grade__isnull=False, grade_valid_until__gte=on, then="grade"),
-        default=Value(0), output_field=IntegerField()))
+    return qs.annotate(
+        current_grade=Case(
+            When(grade__isnull=False, grade_valid_until__gte=on, then="grade"),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
 
 
-def directory(user: Any, *, q: str = "", org_type: str = "", category: str = "", area_code: str = "",
-              min_grade: int | None = None, on: date | None = None) -> QuerySet[Organization]:
+def directory(
+    user: Any,
+    *,
+    q: str = "",
+    org_type: str = "",
+    category: str = "",
+    area_code: str = "",
+    min_grade: int | None = None,
+    on: date | None = None,
+) -> QuerySet[Organization]:
     """The public directory (名录): searchable by name, type, category served, area and grade."""
     on = on or timezone.localdate()
     qs = restrict(Organization.objects.all(), user, "view").filter(status__in=PUBLIC_STATUSES)
@@ -77,8 +89,9 @@ def directory(user: Any, *, q: str = "", org_type: str = "", category: str = "",
     if org_type:
         qs = qs.filter(org_type=org_type)
     if category := (category or "").strip():
-        offers = ServiceOffer.objects.filter(Q(category_code__iexact=category) | Q(title__icontains=category),
-                                             active=True)
+        offers = ServiceOffer.objects.filter(
+            Q(category_code__iexact=category) | Q(title__icontains=category), active=True
+        )
         qs = qs.filter(Q(categories__icontains=category) | Q(pk__in=offers.values("organization_id")))
     area = area_by_code(area_code)
     if area_code and area is None:
@@ -99,8 +112,11 @@ def org_public(user: Any, pk: int) -> Organization:
 
 
 def org_offers(user: Any, org: Organization) -> QuerySet[ServiceOffer]:
-    return (restrict(ServiceOffer.objects.filter(organization=org), user, "view")
-            .select_related("area").order_by("-active", "category_code", "title"))
+    return (
+        restrict(ServiceOffer.objects.filter(organization=org), user, "view")
+        .select_related("area")
+        .order_by("-active", "category_code", "title")
+    )
 
 
 def org_report_results(user: Any, org: Organization) -> QuerySet[AnnualReport]:
@@ -126,7 +142,6 @@ class PublicFigures:
     rating_prior_mean: float = 0.0
 
 
-
 def org_order_figures(user: Any, org: Organization) -> dict[str, Any]:
     """Orders completed and ratings received: counts only, never who asked or rated."""
     stars = [0] * 5
@@ -139,7 +154,8 @@ def org_order_figures(user: Any, org: Organization) -> dict[str, Any]:
         "rating_count": rated,
         "rating_average": round(smoothed_rating(stars), 2) if rated else None,
         "praise_rate": int(100 * (stars[3] + stars[4]) / rated + 0.5) if rated else None,  # half up
-        "rating_prior_count": rating_conf.prior_count(), "rating_prior_mean": rating_conf.prior_mean(),
+        "rating_prior_count": rating_conf.prior_count(),
+        "rating_prior_mean": rating_conf.prior_mean(),
     }
 
 
@@ -153,11 +169,19 @@ def org_activity_photos(user: Any, org: Organization, *, limit: int = 12) -> lis
     Only the category and the month go with a photo: no title, description, place or person. The
     files were re-encoded without metadata when they were uploaded (gongzhi.core.uploads).
     """
-    photos = (_public_photos(user, org).order_by("-order__completed_at", "-pk")
-              .values("pk", "order__category__name", "order__completed_at"))
-    return [{"id": p["pk"], "category": p["order__category__name"],
-             "month": timezone.localtime(p["order__completed_at"]).strftime("%Y-%m") if p["order__completed_at"] else ""}
-            for p in photos[:limit]]
+    photos = (
+        _public_photos(user, org)
+        .order_by("-order__completed_at", "-pk")
+        .values("pk", "order__category__name", "order__completed_at")
+    )
+    return [
+        {
+            "id": p["pk"],
+            "category": p["order__category__name"],
+            "month": timezone.localtime(p["order__completed_at"]).strftime("%Y-%m") if p["order__completed_at"] else "",
+        }
+        for p in photos[:limit]
+    ]
 
 
 def org_activity_photo(user: Any, org_id: int, photo_id: int) -> OrderPhoto:
@@ -173,22 +197,34 @@ def org_public_figures(user: Any, org: Organization, on: date | None = None) -> 
     on = on or timezone.localdate()
     offers = restrict(ServiceOffer.objects.filter(organization=org, active=True), user, "view")
     totals = offers.aggregate(capacity=Sum("capacity_per_month"))
-    volunteers = restrict(Membership.objects.filter(organization=org, role=MemberRole.VOLUNTEER,
-                                                    removed_at__isnull=True), user, "public_count")
+    volunteers = restrict(
+        Membership.objects.filter(organization=org, role=MemberRole.VOLUNTEER, removed_at__isnull=True),
+        user,
+        "public_count",
+    )
     resources = restrict(Resource.objects.filter(owner_org=org, active=True), user, "public_count")
     years = None
     if org.registered_on:
-        years = on.year - org.registered_on.year - ((on.month, on.day) < (org.registered_on.month, org.registered_on.day))
-    return PublicFigures(offers=offers.count(), capacity_per_month=totals["capacity"] or 0,
-                         areas_served=org.areas_served.count(), volunteers=volunteers.count(),
-                         resources=resources.count(), years_registered=years, **org_order_figures(user, org))
+        years = (
+            on.year - org.registered_on.year - ((on.month, on.day) < (org.registered_on.month, org.registered_on.day))
+        )
+    return PublicFigures(
+        offers=offers.count(),
+        capacity_per_month=totals["capacity"] or 0,
+        areas_served=org.areas_served.count(),
+        volunteers=volunteers.count(),
+        resources=resources.count(),
+        years_registered=years,
+        **org_order_figures(user, org),
+    )
 
 
 # ---- the register ---------------------------------------------------------------------------------
 
 
-def registry_list(user: Any, *, q: str = "", status: str = "", org_type: str = "",
-                  area_code: str = "") -> QuerySet[Organization]:
+def registry_list(
+    user: Any, *, q: str = "", status: str = "", org_type: str = "", area_code: str = ""
+) -> QuerySet[Organization]:
     """The register as its keepers see it: every status, including incubating and deregistered."""
     qs = restrict(Organization.objects.all(), user, "registry")
     if q := (q or "").strip():
@@ -215,8 +251,9 @@ def org_reports(user: Any, org: Organization) -> QuerySet[AnnualReport]:
     return restrict(AnnualReport.objects.filter(organization=org), user, "view").order_by("-year")
 
 
-def reports_to_review(user: Any, *, status: str = ReportStatus.SUBMITTED, year: int | None = None
-                      ) -> QuerySet[AnnualReport]:
+def reports_to_review(
+    user: Any, *, status: str = ReportStatus.SUBMITTED, year: int | None = None
+) -> QuerySet[AnnualReport]:
     qs = restrict(AnnualReport.objects.all(), user, "review").select_related("organization")
     if status:
         qs = qs.filter(status=status)
@@ -226,8 +263,9 @@ def reports_to_review(user: Any, *, status: str = ReportStatus.SUBMITTED, year: 
 
 
 def org_members(user: Any, org: Organization) -> QuerySet[Membership]:
-    return (restrict(Membership.objects.filter(organization=org, removed_at__isnull=True), user, "view")
-            .select_related("user"))
+    return restrict(Membership.objects.filter(organization=org, removed_at__isnull=True), user, "view").select_related(
+        "user"
+    )
 
 
 def orgs_administered(user: Any) -> QuerySet[Organization]:
@@ -251,8 +289,10 @@ def _grade_reasons(org: Organization, min_grade: int, on: date) -> list[str]:
     if not org.grade:
         return [_("尚未取得评估等级（要求 %(want)s 及以上）") % wanted]
     if not org.grade_valid(on):
-        return [_("评估等级 %(grade)s 已于 %(until)s 过期（要求 %(want)s 及以上）") % {
-            "grade": org.grade_label, "until": _iso(org.grade_valid_until), **wanted}]
+        return [
+            _("评估等级 %(grade)s 已于 %(until)s 过期（要求 %(want)s 及以上）")
+            % {"grade": org.grade_label, "until": _iso(org.grade_valid_until), **wanted}
+        ]
     if org.grade < min_grade:
         return [_("评估等级为 %(grade)s，低于要求的 %(want)s") % {"grade": org.grade_label, **wanted}]
     return []
@@ -272,8 +312,14 @@ def _report_reasons(org: Organization, year: int, *, must_pass: bool) -> list[st
     return []
 
 
-def org_eligibility(org: Organization, *, min_grade: int | None, require_report_year: int | None,
-                    on: date | None = None, report_must_pass: bool = False) -> list[str]:
+def org_eligibility(
+    org: Organization,
+    *,
+    min_grade: int | None,
+    require_report_year: int | None,
+    on: date | None = None,
+    report_must_pass: bool = False,
+) -> list[str]:
     """Why ``org`` may not take part (in a call, a purchase …), in Chinese; empty means eligible.
 
     基本合格 counts as passed unless ``report_must_pass``.
@@ -292,21 +338,23 @@ def org_issues(org: Organization, on: date | None = None) -> list[str]:
     on = on or timezone.localdate()
     reasons = _status_reasons(org) if org.status != OrgStatus.INCUBATING else []
     last_year = on.year - 1
-    must_report = org.org_type in REGISTERED_TYPES and org.status not in (OrgStatus.INCUBATING,
-                                                                           OrgStatus.DEREGISTERED)
+    must_report = org.org_type in REGISTERED_TYPES and org.status not in (OrgStatus.INCUBATING, OrgStatus.DEREGISTERED)
     if must_report and (org.registered_on is None or org.registered_on.year <= last_year):
         reasons += _report_reasons(org, last_year, must_pass=False)
     if org.grade and not org.grade_valid(on):
-        reasons.append(_("评估等级 %(grade)s 已于 %(until)s 过期，请申请重新评估") % {
-            "grade": org.grade_label, "until": _iso(org.grade_valid_until)})
+        reasons.append(
+            _("评估等级 %(grade)s 已于 %(until)s 过期，请申请重新评估")
+            % {"grade": org.grade_label, "until": _iso(org.grade_valid_until)}
+        )
     return reasons
 
 
 # ---- the talent pool ----------------------------------------------------------------------------
 
 
-def talent_search(user: Any, *, skill: str = "", area_code: str = "", q: str = "", kind: str = "",
-                  available_only: bool = False) -> QuerySet[Talent]:
+def talent_search(
+    user: Any, *, skill: str = "", area_code: str = "", q: str = "", kind: str = "", available_only: bool = False
+) -> QuerySet[Talent]:
     qs = restrict(Talent.objects.all(), user, "view")
     if skill:
         qs = qs.filter(pk__in=TalentSkill.objects.filter(skill=skill).values("talent_id"))
@@ -357,8 +405,12 @@ def resource_week(user: Any, resource: Resource, monday: date) -> dict[str, Any]
     days = [monday + timedelta(days=i) for i in range(7)]
     tz = timezone.get_current_timezone()
     begin = datetime.combine(monday, time(0, 0), tzinfo=tz)
-    held = {timezone.localtime(s.start): s.booking.status for s in BookingSlot.objects.filter(
-        resource=resource, start__gte=begin, start__lt=begin + timedelta(days=7)).select_related("booking")}
+    held = {
+        timezone.localtime(s.start): s.booking.status
+        for s in BookingSlot.objects.filter(
+            resource=resource, start__gte=begin, start__lt=begin + timedelta(days=7)
+        ).select_related("booking")
+    }
     now = timezone.now()
     rows = []
     moment = datetime.combine(monday, DAY_START)
@@ -370,8 +422,14 @@ def resource_week(user: Any, resource: Resource, monday: date) -> dict[str, Any]
             cells.append({"at": at, "state": state})
         rows.append({"time": moment.time(), "cells": cells})
         moment += timedelta(minutes=30)
-    return {"resource": resource, "days": days, "rows": rows, "monday": monday,
-            "prev": monday - timedelta(days=7), "next": monday + timedelta(days=7)}
+    return {
+        "resource": resource,
+        "days": days,
+        "rows": rows,
+        "monday": monday,
+        "prev": monday - timedelta(days=7),
+        "next": monday + timedelta(days=7),
+    }
 
 
 def bookings_mine(user: Any) -> QuerySet[Booking]:
@@ -388,4 +446,3 @@ def bookings_to_decide(user: Any, *, status: str = BookingStatus.PENDING) -> Que
 
 def resources_managed(user: Any) -> QuerySet[Resource]:
     return restrict(Resource.objects.all(), user, "manage").select_related("area").order_by("name")
-

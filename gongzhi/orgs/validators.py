@@ -26,8 +26,18 @@ ORG_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
 
 # Known department/type pairs, for display only (never used to reject a code).
 DEPARTMENTS = {
-    "1": "机构编制", "2": "外交", "3": "司法行政", "4": "文化", "5": "民政", "6": "旅游", "7": "宗教",
-    "8": "工会", "9": "市场监管（工商）", "A": "中央军委改革和编制办公室", "N": "农业", "Y": "其他",
+    "1": "机构编制",
+    "2": "外交",
+    "3": "司法行政",
+    "4": "文化",
+    "5": "民政",
+    "6": "旅游",
+    "7": "宗教",
+    "8": "工会",
+    "9": "市场监管（工商）",
+    "A": "中央军委改革和编制办公室",
+    "N": "农业",
+    "Y": "其他",
 }
 CIVIL_AFFAIRS_TYPES = {"1": "社会团体", "2": "民办非企业单位（社会服务机构）", "3": "基金会", "9": "其他"}
 
@@ -66,7 +76,9 @@ def credit_code_problem(raw: str | None) -> str | None:
     for position, ch in enumerate(code, start=1):
         if ch not in _VALUE:
             return _("第%(pos)s位“%(ch)s”不是合法字符：只能是数字和大写字母，且不含 I、O、S、V、Z") % {
-                "pos": position, "ch": ch}
+                "pos": position,
+                "ch": ch,
+            }
     if not code[2:8].isdigit():
         return _("第3–8位应为6位数字的登记管理机关行政区划码，现为“%(part)s”") % {"part": code[2:8]}
     if code[16] not in "0123456789X":

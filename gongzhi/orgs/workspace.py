@@ -28,8 +28,10 @@ def _org_context(request: HttpRequest) -> dict[str, Any]:
     grants = grants_for(request.user)
     admin_of = grants.organization_ids(Role.ORG_ADMIN)
     orgs = restrict(Organization.objects.all(), request.user, "record").filter(pk__in=grants.organization_ids())
-    return {"orgs": [{"org": o, "issues": sel.org_issues(o), "admin": o.pk in admin_of} for o in orgs],
-            "bookings": sel.bookings_to_decide(request.user).count()}
+    return {
+        "orgs": [{"org": o, "issues": sel.org_issues(o), "admin": o.pk in admin_of} for o in orgs],
+        "bookings": sel.bookings_to_decide(request.user).count(),
+    }
 
 
 register_panel(Panel("orgs/_panel_registry.html", (*FILING_STAFF, Role.ADMIN), _registry_context, order=40))

@@ -67,8 +67,13 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         days = next(f for f in formsets if isinstance(f, CalendarDayFormSet))
         holidays, workdays = days.entries()
-        entry = calendar_year_enter(actor=request.user, year=form.instance.year, holidays=holidays,
-                                    workdays=workdays, source=form.cleaned_data["source"])
+        entry = calendar_year_enter(
+            actor=request.user,
+            year=form.instance.year,
+            holidays=holidays,
+            workdays=workdays,
+            source=form.cleaned_data["source"],
+        )
         form.instance.pk, form.instance.entered_at = entry.pk, entry.entered_at
         for formset in formsets:
             # What the admin's change message reads; the audit entry has the full detail.

@@ -18,8 +18,12 @@ class CalendarYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年份"), unique=True)
     source = models.TextField(_("依据"), help_text=_("国务院办公厅通知的标题和文号"))
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     entered_at = models.DateTimeField(_("录入时间"))
 
@@ -39,8 +43,9 @@ class CalendarDay(models.Model):
     so operators list them as printed; such rows change no count.
     """
 
-    calendar_year = models.ForeignKey(CalendarYear, verbose_name=_("年度"), on_delete=models.CASCADE,
-                                      related_name="days")
+    calendar_year = models.ForeignKey(
+        CalendarYear, verbose_name=_("年度"), on_delete=models.CASCADE, related_name="days"
+    )
     date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(_("上班"), help_text=_("勾选表示调休上班；不勾选表示放假"))
     name = models.CharField(_("名称"), max_length=50, blank=True, help_text=_("如 春节、国庆节"))

@@ -77,8 +77,7 @@ def _package_schedule(year: int) -> YearSchedule:
     def of_year(table: dict[date, str]) -> Mapping[date, str]:
         return MappingProxyType({d: _package_name(v) for d, v in table.items() if d.year == year})
 
-    return YearSchedule(year, of_year(chinese_calendar.holidays), of_year(chinese_calendar.workdays),
-                        PACKAGE_SOURCE)
+    return YearSchedule(year, of_year(chinese_calendar.holidays), of_year(chinese_calendar.workdays), PACKAGE_SOURCE)
 
 
 def _entered_schedule(entry: CalendarYear) -> YearSchedule:

@@ -35,8 +35,15 @@ Entry = tuple[date, str]
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 NAME_MAX = CalendarDay._meta.get_field("name").max_length or 50
-WEEKDAYS = [gettext_lazy("星期一"), gettext_lazy("星期二"), gettext_lazy("星期三"), gettext_lazy("星期四"),
-            gettext_lazy("星期五"), gettext_lazy("星期六"), gettext_lazy("星期日")]
+WEEKDAYS = [
+    gettext_lazy("星期一"),
+    gettext_lazy("星期二"),
+    gettext_lazy("星期三"),
+    gettext_lazy("星期四"),
+    gettext_lazy("星期五"),
+    gettext_lazy("星期六"),
+    gettext_lazy("星期日"),
+]
 
 
 def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
@@ -47,7 +54,9 @@ def _entries_errors(year: int, entries: Sequence[Entry], key: str, errors: dict[
     counts = Counter(d for d, _name in entries)
     for d, name in entries:
         if d.year != year:
-            _add(errors, key, _("%(date)s 不在 %(year)s 年内，请核对年份或日期") % {"date": d.isoformat(), "year": year})
+            _add(
+                errors, key, _("%(date)s 不在 %(year)s 年内，请核对年份或日期") % {"date": d.isoformat(), "year": year}
+            )
         if len(name or "") > NAME_MAX:
             _add(errors, key, _("%(date)s 的名称太长，最多 %(n)s 个字") % {"date": d.isoformat(), "n": NAME_MAX})
     for d in sorted(d for d, n in counts.items() if n > 1):
@@ -69,8 +78,12 @@ def schedule_errors(*, year: int, holidays: Sequence[Entry], workdays: Sequence[
         if d in off:
             _add(errors, "workdays", _("%(date)s 同时列为放假和上班，请只保留正确的一种") % {"date": d.isoformat()})
         elif d.weekday() < 5:
-            _add(errors, "workdays", _("%(date)s 是%(weekday)s，本来就上班；调休上班日应是星期六或星期日，请核对日期")
-                 % {"date": d.isoformat(), "weekday": WEEKDAYS[d.weekday()]})
+            _add(
+                errors,
+                "workdays",
+                _("%(date)s 是%(weekday)s，本来就上班；调休上班日应是星期六或星期日，请核对日期")
+                % {"date": d.isoformat(), "weekday": WEEKDAYS[d.weekday()]},
+            )
     return errors
 
 
@@ -108,7 +121,8 @@ def calendar_year_enter(
     by = actor if getattr(actor, "pk", None) else None
     with transaction.atomic():
         entry, created = CalendarYear.objects.get_or_create(
-            year=year, defaults={"source": source, "entered_by": by, "entered_at": timezone.now()})
+            year=year, defaults={"source": source, "entered_by": by, "entered_at": timezone.now()}
+        )
         previous = None
         if not created:
             entry = CalendarYear.objects.select_for_update().get(pk=entry.pk)
@@ -120,8 +134,12 @@ def calendar_year_enter(
             [CalendarDay(calendar_year=entry, date=d, is_workday=False, name=n) for d, n in sorted(holidays)]
             + [CalendarDay(calendar_year=entry, date=d, is_workday=True, name=n) for d, n in sorted(workdays)]
         )
-        audit_record(actor=actor, action="workdays.year.entered", target=entry,
-                     data={"year": year, "source": source, **_days_data(entry), "previous": previous})
+        audit_record(
+            actor=actor,
+            action="workdays.year.entered",
+            target=entry,
+            data={"year": year, "source": source, **_days_data(entry), "previous": previous},
+        )
         _forget_cached_years()
     return entry
 
@@ -132,8 +150,12 @@ def calendar_year_remove(*, actor: Any, year: int) -> None:
         entry = CalendarYear.objects.select_for_update().filter(year=year).first()
         if entry is None:
             raise NotFound(_("%(year)s 年没有录入过节假日安排") % {"year": year})
-        audit_record(actor=actor, action="workdays.year.removed", target=entry,
-                     data={"year": year, "source": entry.source, **_days_data(entry)})
+        audit_record(
+            actor=actor,
+            action="workdays.year.removed",
+            target=entry,
+            data={"year": year, "source": entry.source, **_days_data(entry)},
+        )
         entry.delete()
         _forget_cached_years()
 
@@ -188,14 +210,20 @@ def parse_schedule_csv(raw: bytes | str) -> ScheduleFile:
         if number == 1 and _is_header(cells):
             continue
         if len(cells) not in (2, 3):
-            problems.append(_("第 %(n)s 行：应为“日期,类型,名称”三列，实际有 %(k)s 列") % {"n": number, "k": len(cells)})
+            problems.append(
+                _("第 %(n)s 行：应为“日期,类型,名称”三列，实际有 %(k)s 列") % {"n": number, "k": len(cells)}
+            )
             continue
         day, kind = _parse_date(cells[0]), KINDS.get(cells[1].strip().lower())
         if day is None:
-            problems.append(_("第 %(n)s 行：日期“%(v)s”看不懂，应写成 2027-01-01") % {"n": number, "v": cells[0].strip()})
+            problems.append(
+                _("第 %(n)s 行：日期“%(v)s”看不懂，应写成 2027-01-01") % {"n": number, "v": cells[0].strip()}
+            )
         if kind is None:
-            problems.append(_("第 %(n)s 行：类型“%(v)s”应为 holiday（放假）或 workday（上班）")
-                            % {"n": number, "v": cells[1].strip()})
+            problems.append(
+                _("第 %(n)s 行：类型“%(v)s”应为 holiday（放假）或 workday（上班）")
+                % {"n": number, "v": cells[1].strip()}
+            )
         if day is not None and kind is not None:
             (result.workdays if kind else result.holidays).append((day, cells[2].strip() if len(cells) == 3 else ""))
     if problems:

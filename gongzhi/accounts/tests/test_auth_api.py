@@ -16,8 +16,9 @@ PASSWORD = "gongzhi-demo"
 
 
 def obtain(client: Client, username: str, password: str = PASSWORD, **extra):
-    return client.post("/api/v1/auth/token", {"username": username, "password": password, **extra},
-                       content_type="application/json")
+    return client.post(
+        "/api/v1/auth/token", {"username": username, "password": password, **extra}, content_type="application/json"
+    )
 
 
 def bearer(token: str) -> Client:
@@ -106,10 +107,13 @@ def test_unknown_user_gets_the_same_answer(demo):
     assert unknown == known
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"password": PASSWORD}, "username"),
-    ({"username": "resident_a"}, "password"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"password": PASSWORD}, "username"),
+        ({"username": "resident_a"}, "password"),
+    ],
+)
 def test_missing_field_is_field_level_422(demo, payload, field):
     response = Client().post("/api/v1/auth/token", payload, content_type="application/json")
     assert response.status_code == 422
@@ -117,10 +121,13 @@ def test_missing_field_is_field_level_422(demo, payload, field):
     assert "此项为必填项" in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"username": "", "password": PASSWORD}, "username"),
-    ({"username": "resident_a", "password": ""}, "password"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"username": "", "password": PASSWORD}, "username"),
+        ({"username": "resident_a", "password": ""}, "password"),
+    ],
+)
 def test_empty_field_is_422(demo, payload, field):
     response = Client().post("/api/v1/auth/token", payload, content_type="application/json")
     assert response.status_code == 422
@@ -209,8 +216,12 @@ def test_session_api_post_needs_csrf(demo, user):
     assert "CSRF" in response.json()["detail"]
     client.get("/account/")  # sets the CSRF cookie, as the browser would have it
     token = client.cookies["csrftoken"].value
-    response = client.post("/api/v1/areas/330903003005/grids", {"name": "本站网格"}, content_type="application/json",
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/api/v1/areas/330903003005/grids",
+        {"name": "本站网格"},
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
     assert response.status_code == 201
 
 

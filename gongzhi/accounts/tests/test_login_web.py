@@ -20,8 +20,14 @@ def test_login_page_is_a_chinese_form(demo):
     response = Client().get("/login/")
     assert response.status_code == 200
     body = response.content.decode()
-    for text in ("<h1>登录</h1>", "用户名", "密码", 'name="csrfmiddlewaretoken"', 'autocomplete="current-password"',
-                 "忘记密码请联系所在社区或系统管理员重置"):
+    for text in (
+        "<h1>登录</h1>",
+        "用户名",
+        "密码",
+        'name="csrfmiddlewaretoken"',
+        'autocomplete="current-password"',
+        "忘记密码请联系所在社区或系统管理员重置",
+    ):
         assert text in body
 
 
@@ -65,8 +71,16 @@ def test_login_follows_a_local_next(demo, target):
     assert response["Location"] == target
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "http://evil.example/workspace/",
-                                    "javascript:alert(1)", "/\\evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "http://evil.example/workspace/",
+        "javascript:alert(1)",
+        "/\\evil.example",
+    ],
+)
 def test_login_refuses_an_open_redirect(demo, target):
     client = Client()
     page = client.get("/login/", {"next": target}).content.decode()

@@ -32,17 +32,20 @@ def colleague(demo):
 # ---- areas: create_grid ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("username", "code", "allowed"), [
-    ("community_xp", XINGPU, True),
-    ("street_dg", XINGPU, True),
-    ("street_dg", WENKANG, True),
-    ("community_xp", WENKANG, False),
-    ("resident_a", XINGPU, False),
-    ("grid_xp1", XINGPU, False),
-    ("org_a", XINGPU, False),
-    ("mzj", XINGPU, False),
-    ("admin", XINGPU, True),
-])
+@pytest.mark.parametrize(
+    ("username", "code", "allowed"),
+    [
+        ("community_xp", XINGPU, True),
+        ("street_dg", XINGPU, True),
+        ("street_dg", WENKANG, True),
+        ("community_xp", WENKANG, False),
+        ("resident_a", XINGPU, False),
+        ("grid_xp1", XINGPU, False),
+        ("org_a", XINGPU, False),
+        ("mzj", XINGPU, False),
+        ("admin", XINGPU, True),
+    ],
+)
 def test_create_grid_follows_role_and_area(user, username, code, allowed):
     area = Area.objects.get(code=code)
     assert can(user(username), "create_grid", area) is allowed
@@ -190,5 +193,6 @@ def test_the_granted_areas_come_with_the_grants_as_stored(user):
     assert list(areas) == [stored.path]
     read = areas[stored.path]
     assert not read._state.adding and read._state.db == stored._state.db
-    assert [getattr(read, f.attname) for f in Area._meta.concrete_fields] == \
-        [getattr(stored, f.attname) for f in Area._meta.concrete_fields]
+    assert [getattr(read, f.attname) for f in Area._meta.concrete_fields] == [
+        getattr(stored, f.attname) for f in Area._meta.concrete_fields
+    ]

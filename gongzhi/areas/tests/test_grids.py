@@ -19,8 +19,13 @@ WENKANG = "330903003008"
 def test_area_detail(api):
     response = api("resident_a").get(f"areas/{XINGPU}")
     assert response.status_code == 200
-    assert response.json() == {"code": XINGPU, "name": "兴普社区居委会", "short_name": "兴普社区",
-                               "level": "community", "parent": "330903003"}
+    assert response.json() == {
+        "code": XINGPU,
+        "name": "兴普社区居委会",
+        "short_name": "兴普社区",
+        "level": "community",
+        "parent": "330903003",
+    }
 
 
 def test_grid_detail_names_its_community(api):
@@ -82,8 +87,13 @@ def test_community_worker_draws_a_grid(api, user):
     response = api("community_xp").post(f"areas/{XINGPU}/grids", {"name": "兴普四网格"})
     assert response.status_code == 201
     body = response.json()
-    assert body == {"code": f"{XINGPU}-004", "name": "兴普四网格", "short_name": "兴普四网格", "level": "grid",
-                    "parent": XINGPU}
+    assert body == {
+        "code": f"{XINGPU}-004",
+        "name": "兴普四网格",
+        "short_name": "兴普四网格",
+        "level": "grid",
+        "parent": XINGPU,
+    }
     grid = Area.objects.get(code=f"{XINGPU}-004")
     assert grid.path == Area.objects.get(code=XINGPU).path + f"{XINGPU}-004/"
     assert grid.depth == 5
@@ -103,15 +113,18 @@ def test_grid_codes_keep_counting(api):
     assert codes == [f"{XINGPU}-004", f"{XINGPU}-005", f"{XINGPU}-006"]
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("兴普一网格", "本社区已有名为“兴普一网格”的网格"),
-    ("  兴普一网格 ", "本社区已有名为“兴普一网格”的网格"),
-    ("", "请填写网格名称"),
-    ("   ", "请填写网格名称"),
-    ("网" * 51, "请填写网格名称（1 到 50 个字）"),
-    ("坏\x00名字", "请填写网格名称"),
-    ("换行\n网格", "请填写网格名称"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("兴普一网格", "本社区已有名为“兴普一网格”的网格"),
+        ("  兴普一网格 ", "本社区已有名为“兴普一网格”的网格"),
+        ("", "请填写网格名称"),
+        ("   ", "请填写网格名称"),
+        ("网" * 51, "请填写网格名称（1 到 50 个字）"),
+        ("坏\x00名字", "请填写网格名称"),
+        ("换行\n网格", "请填写网格名称"),
+    ],
+)
 def test_bad_grid_name_is_422_in_chinese(api, name, message):
     before = Area.objects.count()
     response = api("community_xp").post(f"areas/{XINGPU}/grids", {"name": name})
@@ -137,15 +150,18 @@ def test_missing_grid_name_is_field_level_422(api):
     assert response.json()["errors"] == {"name": ["此项为必填项"]}
 
 
-@pytest.mark.parametrize(("username", "code"), [
-    ("org_a", XINGPU),
-    ("resident_a", XINGPU),
-    ("grid_xp1", XINGPU),
-    ("community_xp", WENKANG),
-    ("community_xp", "330903003"),  # a street, not a community
-    ("community_xp", f"{XINGPU}-001"),  # a grid
-    ("community_xp", "000000000000"),
-])
+@pytest.mark.parametrize(
+    ("username", "code"),
+    [
+        ("org_a", XINGPU),
+        ("resident_a", XINGPU),
+        ("grid_xp1", XINGPU),
+        ("community_xp", WENKANG),
+        ("community_xp", "330903003"),  # a street, not a community
+        ("community_xp", f"{XINGPU}-001"),  # a grid
+        ("community_xp", "000000000000"),
+    ],
+)
 def test_outsider_cannot_draw_grids(api, username, code):
     before = Area.objects.count()
     response = api(username).post(f"areas/{code}/grids", {"name": "越权网格"})
@@ -208,12 +224,15 @@ def test_bad_name_on_the_web_shows_the_message(web):
     assert "请填写网格名称" in full.content.decode() and "<html" in full.content.decode()
 
 
-@pytest.mark.parametrize(("username", "code"), [
-    ("org_a", XINGPU),
-    ("resident_a", XINGPU),
-    ("community_xp", WENKANG),
-    ("grid_xp1", XINGPU),
-])
+@pytest.mark.parametrize(
+    ("username", "code"),
+    [
+        ("org_a", XINGPU),
+        ("resident_a", XINGPU),
+        ("community_xp", WENKANG),
+        ("grid_xp1", XINGPU),
+    ],
+)
 def test_outsider_cannot_draw_grids_on_the_web(web, username, code):
     response = web(username).post(f"/areas/{code}/grids/", {"name": "越权网格"})
     assert response.status_code == 404

@@ -43,17 +43,28 @@ def test_command_reports_counts_in_chinese(demo):
 
 
 def test_only_keeps_the_prefix_and_its_ancestors(db, tmp_path):
-    files = [write(tmp_path, "p.csv", 'code,name\n44,"广东省"\n'),
-             write(tmp_path, "c.csv", 'code,name,provinceCode\n4401,"广州市",44\n4402,"韶关市",44\n'),
-             write(tmp_path, "a.csv", 'code,name,cityCode\n440103,"荔湾区",4401\n440203,"武江区",4402\n'),
-             write(tmp_path, "s.csv", 'code,name,areaCode\n440103001,"沙面街道",440103\n440203001,"新华街道",440203\n'),
-             write(tmp_path, "v.csv", 'code,name,streetCode\n440103001001,"沙面社区居委会",440103001\n'
-                                      '440203001001,"新华社区居民委员会",440203001\n')]
+    files = [
+        write(tmp_path, "p.csv", 'code,name\n44,"广东省"\n'),
+        write(tmp_path, "c.csv", 'code,name,provinceCode\n4401,"广州市",44\n4402,"韶关市",44\n'),
+        write(tmp_path, "a.csv", 'code,name,cityCode\n440103,"荔湾区",4401\n440203,"武江区",4402\n'),
+        write(tmp_path, "s.csv", 'code,name,areaCode\n440103001,"沙面街道",440103\n440203001,"新华街道",440203\n'),
+        write(
+            tmp_path,
+            "v.csv",
+            'code,name,streetCode\n440103001001,"沙面社区居委会",440103001\n'
+            '440203001001,"新华社区居民委员会",440203001\n',
+        ),
+    ]
     report = import_divisions(actor=None, files=files, only="440103")
     assert report.created == 5
     assert report.skipped == 4
     assert set(Area.objects.filter(code__startswith="44").values_list("code", flat=True)) == {
-        "44", "4401", "440103", "440103001", "440103001001"}
+        "44",
+        "4401",
+        "440103",
+        "440103001",
+        "440103001001",
+    }
     community = Area.objects.get(code="440103001001")
     assert community.path == "44/4401/440103/440103001/440103001001/"
     assert (community.level, community.depth, community.short_name) == (Level.COMMUNITY, 4, "沙面社区")
@@ -67,8 +78,10 @@ def test_only_keeps_the_prefix_and_its_ancestors(db, tmp_path):
 
 
 def test_renamed_area_is_updated(db, tmp_path):
-    files = [write(tmp_path, "p.csv", 'code,name\n45,"广西壮族自治区"\n'),
-             write(tmp_path, "c.csv", 'code,name,provinceCode\n4501,"南宁市",45\n')]
+    files = [
+        write(tmp_path, "p.csv", 'code,name\n45,"广西壮族自治区"\n'),
+        write(tmp_path, "c.csv", 'code,name,provinceCode\n4501,"南宁市",45\n'),
+    ]
     import_divisions(actor=None, files=files)
     renamed = write(tmp_path, "c.csv", 'code,name,provinceCode\n4501,"南宁",45\n')
     report = import_divisions(actor=None, files=[files[0], renamed])
@@ -77,8 +90,11 @@ def test_renamed_area_is_updated(db, tmp_path):
 
 
 def test_missing_parent_is_reported_not_crashed(db, tmp_path):
-    orphan = write(tmp_path, "v.csv", 'code,name,streetCode\n469999999001,"无主社区居委会",469999999\n'
-                                      '330903003099,"新建社区居委会",330903003\n')
+    orphan = write(
+        tmp_path,
+        "v.csv",
+        'code,name,streetCode\n469999999001,"无主社区居委会",469999999\n330903003099,"新建社区居委会",330903003\n',
+    )
     report = import_divisions(actor=None, files=[orphan])
     assert report.created == 1  # the row whose street exists
     assert len(report.errors) == 1
@@ -99,12 +115,15 @@ def test_invalid_rows_are_reported(db, tmp_path):
     assert [e.split("：")[0] for e in report.errors] == ["v.csv 第 2 行", "v.csv 第 3 行", "v.csv 第 4 行"]
 
 
-@pytest.mark.parametrize(("name", "text", "encoding"), [
-    ("no_header.csv", "330903,普陀区\n", "utf-8"),
-    ("wrong_header.csv", "代码,名称\n330903,普陀区\n", "utf-8"),
-    ("empty.csv", "", "utf-8"),
-    ("gbk.csv", "code,name\n330903,普陀区\n", "gbk"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "encoding"),
+    [
+        ("no_header.csv", "330903,普陀区\n", "utf-8"),
+        ("wrong_header.csv", "代码,名称\n330903,普陀区\n", "utf-8"),
+        ("empty.csv", "", "utf-8"),
+        ("gbk.csv", "code,name\n330903,普陀区\n", "gbk"),
+    ],
+)
 def test_bad_file_is_a_chinese_command_error(db, tmp_path, name, text, encoding):
     path = write(tmp_path, name, text, encoding)
     with pytest.raises(CommandError) as exc:
@@ -120,18 +139,21 @@ def test_missing_file_is_a_command_error(db, tmp_path):
         call_command("import_areas", str(tmp_path / "nope.csv"), stdout=io.StringIO())
 
 
-@pytest.mark.parametrize(("name", "short"), [
-    ("兴普社区居委会", "兴普社区"),
-    ("兴普社区居民委员会", "兴普社区"),
-    ("葫芦村村委会", "葫芦村"),
-    ("葫芦村村民委员会", "葫芦村"),
-    ("马峙村委会", "马峙村"),
-    ("东岙村委会", "东岙村"),
-    ("莲兴社区村委会", "莲兴社区"),
-    ("普陀区", "普陀区"),
-    ("东港街道", "东港街道"),
-    ("村委会", "村委会"),
-])
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("兴普社区居委会", "兴普社区"),
+        ("兴普社区居民委员会", "兴普社区"),
+        ("葫芦村村委会", "葫芦村"),
+        ("葫芦村村民委员会", "葫芦村"),
+        ("马峙村委会", "马峙村"),
+        ("东岙村委会", "东岙村"),
+        ("莲兴社区村委会", "莲兴社区"),
+        ("普陀区", "普陀区"),
+        ("东港街道", "东港街道"),
+        ("村委会", "村委会"),
+    ],
+)
 def test_short_name(name, short):
     assert short_name(name) == short
 
@@ -146,8 +168,12 @@ def test_short_name_is_a_stable_non_empty_name(name):
 def test_demo_short_names_read_like_people_say_them(demo):
     assert Area.objects.get(code="330903003005").short_name == "兴普社区"
     assert Area.objects.get(code="330903001200").short_name == "马峙村"
-    assert not Area.objects.filter(level=Level.COMMUNITY, short_name__endswith="委会").exclude(
-        name__endswith="居委会").exclude(short_name__endswith="社区").exists()
+    assert (
+        not Area.objects.filter(level=Level.COMMUNITY, short_name__endswith="委会")
+        .exclude(name__endswith="居委会")
+        .exclude(short_name__endswith="社区")
+        .exists()
+    )
 
 
 def test_subtree_and_ancestors_follow_the_path(demo):
@@ -161,4 +187,7 @@ def test_subtree_and_ancestors_follow_the_path(demo):
     assert [a.code for a in area_ancestors(grid)] == ["33", "3309", "330903", "330903003", "330903003005"]
     assert grid.is_within(street) and not street.is_within(grid)
     assert [a.code for a in area_children(Area.objects.get(code="330903003005"))] == [
-        "330903003005-001", "330903003005-002", "330903003005-003"]
+        "330903003005-001",
+        "330903003005-002",
+        "330903003005-003",
+    ]

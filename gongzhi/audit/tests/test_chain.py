@@ -93,9 +93,15 @@ def test_edited_data_is_found(chain):
 @pytest.mark.parametrize("field", ["action", "target_id", "target_label", "ip", "actor_id", "actor_label", "at"])
 def test_edited_fields_are_found(chain, field):
     victim = chain[1]
-    value = {"action": "forged.action", "target_id": "999999", "target_label": "假的", "ip": "10.9.8.7",
-             "actor_id": User.objects.get(username="org_b").pk, "actor_label": "别人",
-             "at": victim.at - timedelta(days=1)}[field]
+    value = {
+        "action": "forged.action",
+        "target_id": "999999",
+        "target_label": "假的",
+        "ip": "10.9.8.7",
+        "actor_id": User.objects.get(username="org_b").pk,
+        "actor_label": "别人",
+        "at": victim.at - timedelta(days=1),
+    }[field]
     AuditEntry.objects.filter(pk=victim.pk).update(**{field: value})
     problem = the_problem()
     assert (problem.kind, problem.entry_id) == ("edited", victim.pk)
@@ -209,20 +215,43 @@ def test_each_broken_chain_is_reported_once(chain, demo):
     AuditEntry.objects.filter(pk=other.pk).update(action="z")
     report = audit_verify()
     assert sorted((p.shard, p.entry_id) for p in report.problems) == sorted(
-        [(chain[0].shard, chain[0].pk), (other.shard, other.pk)])
+        [(chain[0].shard, chain[0].pk), (other.shard, other.pk)]
+    )
     message, _stderr = verify_broken()
     assert "2 条链有问题" in message
 
 
 def test_hash_covers_every_recorded_fact():
-    base = {"shard": 1, "seq": 2, "at": timezone.now(),
-            "actor_id": 3, "action": "a.b.c", "target_type": "areas.area", "target_id": "4", "target_label": "兴普社区",
-            "data": {"k": [1, "二"]}, "ip": "127.0.0.1", "prev_hash": "0" * 64, "actor_label": "张阿姨"}
+    base = {
+        "shard": 1,
+        "seq": 2,
+        "at": timezone.now(),
+        "actor_id": 3,
+        "action": "a.b.c",
+        "target_type": "areas.area",
+        "target_id": "4",
+        "target_label": "兴普社区",
+        "data": {"k": [1, "二"]},
+        "ip": "127.0.0.1",
+        "prev_hash": "0" * 64,
+        "actor_label": "张阿姨",
+    }
     reference = entry_hash(**base)
-    changed = {"shard": 2, "seq": 3, "at": base["at"] + timedelta(microseconds=1), "actor_id": None, "action": "a.b.d",
-               "target_type": "orgs.organization", "target_id": "5", "target_label": "文康社区",
-               "data": {"k": [1, "三"]}, "ip": "::1", "prev_hash": "1" * 64, "actor_label": "李先生",
-               "version": 1}
+    changed = {
+        "shard": 2,
+        "seq": 3,
+        "at": base["at"] + timedelta(microseconds=1),
+        "actor_id": None,
+        "action": "a.b.d",
+        "target_type": "orgs.organization",
+        "target_id": "5",
+        "target_label": "文康社区",
+        "data": {"k": [1, "三"]},
+        "ip": "::1",
+        "prev_hash": "1" * 64,
+        "actor_label": "李先生",
+        "version": 1,
+    }
     for key, value in changed.items():
         assert entry_hash(**{**base, key: value}) != reference, key
 
@@ -291,7 +320,9 @@ _record = st.tuples(
     st.dictionaries(_text, _json, max_size=4),
     st.sampled_from([None, "127.0.0.1", "2001:db8::1", "::ffff:10.0.0.1"]),
 )
-_edits = st.sampled_from(["data", "action", "actor", "actor_label", "target_id", "target_label", "at", "ip", "prev_hash", "hash"])
+_edits = st.sampled_from(
+    ["data", "action", "actor", "actor_label", "target_id", "target_label", "at", "ip", "prev_hash", "hash"]
+)
 
 
 def _edit(entry: AuditEntry, what: str) -> dict:
@@ -311,8 +342,9 @@ def _edit(entry: AuditEntry, what: str) -> dict:
     }[what]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(records=st.lists(_record, min_size=1, max_size=12), pick=st.integers(min_value=0), what=_edits)
 def test_random_records_verify_and_any_edit_is_caught(demo, records, pick, what):
     users = {u.username: u for u in User.objects.all()}
@@ -329,11 +361,14 @@ def test_random_records_verify_and_any_edit_is_caught(demo, records, pick, what)
         transaction.set_rollback(True)
 
 
-@pytest.mark.parametrize("data", [
-    {"big": 1e16, "huge": 1.2345678901234567e25, "zero": -0.0, "tiny": 1.5e-7, "pi": 3.14159},
-    {"amount": Decimal("1234.50"), "when": timezone.now(), "name": "张阿姨", "n": 2**70},
-    {"nested": [{"a": [1, 2.5, None, True]}, "文本"]},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"big": 1e16, "huge": 1.2345678901234567e25, "zero": -0.0, "tiny": 1.5e-7, "pi": 3.14159},
+        {"amount": Decimal("1234.50"), "when": timezone.now(), "name": "张阿姨", "n": 2**70},
+        {"nested": [{"a": [1, 2.5, None, True]}, "文本"]},
+    ],
+)
 @pytest.mark.parametrize("ip", [None, "127.0.0.1", "::1", "::ffff:10.0.0.1", "2001:DB8:0:0::1", "not-an-ip"])
 def test_hash_survives_the_round_trip_through_the_database(demo, data, ip):
     entry = audit_record(actor=None, action="test.round.trip", data=data, ip=ip)

@@ -27,12 +27,15 @@ def test_no_credentials_is_401(demo):
     assert response.json()["code"] == "not_authenticated"
 
 
-@pytest.mark.parametrize(("body", "content_type"), [
-    ("{bad json", "application/json"),
-    ('{"name": "未闭合', "application/json"),
-    ("name=兴普四网格", "application/x-www-form-urlencoded"),
-    (b"\xff\xfe\x00", "application/json"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{bad json", "application/json"),
+        ('{"name": "未闭合', "application/json"),
+        ("name=兴普四网格", "application/x-www-form-urlencoded"),
+        (b"\xff\xfe\x00", "application/json"),
+    ],
+)
 def test_malformed_body_is_422_not_500(api, body, content_type):
     response = api("community_xp").client.post(GRIDS, body, content_type=content_type)
     assert response.status_code == 422
@@ -41,12 +44,15 @@ def test_malformed_body_is_422_not_500(api, body, content_type):
     assert "JSON" in payload["detail"]
 
 
-@pytest.mark.parametrize(("body", "errors"), [
-    ("[1, 2]", {"name": ["此项为必填项"]}),
-    ('{"name": 5}', {"name": ["请填写文字"]}),
-    ('{"name": null}', {"name": ["请填写文字"]}),
-    ('"兴普四网格"', {"name": ["此项为必填项"]}),
-])
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ("[1, 2]", {"name": ["此项为必填项"]}),
+        ('{"name": 5}', {"name": ["请填写文字"]}),
+        ('{"name": null}', {"name": ["请填写文字"]}),
+        ('"兴普四网格"', {"name": ["此项为必填项"]}),
+    ],
+)
 def test_wrong_shapes_are_field_level_422(api, body, errors):
     response = api("community_xp").client.post(GRIDS, body, content_type="application/json")
     assert response.status_code == 422
@@ -71,8 +77,15 @@ def test_openapi_schema_lists_the_paths(demo):
     assert response.status_code == 200
     schema = response.json()
     assert schema["info"]["title"] == "共治 gongzhi API"
-    for path in ("/api/v1/auth/token", "/api/v1/auth/me", "/api/v1/auth/tokens", "/api/v1/auth/tokens/{token_id}/revoke",
-                 "/api/v1/areas", "/api/v1/areas/{code}", "/api/v1/areas/{code}/grids"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/auth/me",
+        "/api/v1/auth/tokens",
+        "/api/v1/auth/tokens/{token_id}/revoke",
+        "/api/v1/areas",
+        "/api/v1/areas/{code}",
+        "/api/v1/areas/{code}/grids",
+    ):
         assert path in schema["paths"], path
     assert "201" in schema["paths"]["/api/v1/areas/{code}/grids"]["post"]["responses"]
     assert Client().get("/api/v1/docs").status_code == 200
@@ -85,20 +98,33 @@ def test_json_is_readable_chinese(api):
 
 def test_error_payloads():
     assert ValidationFailed({"name": ["请填写"]}).payload() == {
-        "code": "validation_error", "detail": "请填写", "errors": {"name": ["请填写"]}}
+        "code": "validation_error",
+        "detail": "请填写",
+        "errors": {"name": ["请填写"]},
+    }
     assert ValidationFailed("整体错误").errors == {"__all__": ["整体错误"]}
     state = IllegalState("已接单，不能撤销", state="accepted", state_label="已接单").payload()
-    assert state == {"code": "illegal_state", "detail": "已接单，不能撤销", "state": "accepted", "state_label": "已接单"}
+    assert state == {
+        "code": "illegal_state",
+        "detail": "已接单，不能撤销",
+        "state": "accepted",
+        "state_label": "已接单",
+    }
     assert RateLimited("稍后再试", retry_after=30).payload()["retry_after"] == 30
     assert NotFound().status == 404
 
 
 def test_pydantic_errors_in_chinese():
-    errors = translate_validation_errors([
-        {"type": "missing", "loc": ("body", "payload", "name"), "msg": "Field required"},
-        {"type": "string_too_long", "loc": ("body", "payload", "name"), "msg": "...", "ctx": {"max_length": 50}},
-        {"type": "int_parsing", "loc": ("query", "page"), "msg": "..."},
-        {"type": "something_new", "loc": ("body", "payload", "x"), "msg": "Something new"},
-    ])
-    assert errors == {"name": ["此项为必填项", "最多 50 个字符"], "page": ["请填写整数"],
-                      "x": ["格式不正确（Something new）"]}
+    errors = translate_validation_errors(
+        [
+            {"type": "missing", "loc": ("body", "payload", "name"), "msg": "Field required"},
+            {"type": "string_too_long", "loc": ("body", "payload", "name"), "msg": "...", "ctx": {"max_length": 50}},
+            {"type": "int_parsing", "loc": ("query", "page"), "msg": "..."},
+            {"type": "something_new", "loc": ("body", "payload", "x"), "msg": "Something new"},
+        ]
+    )
+    assert errors == {
+        "name": ["此项为必填项", "最多 50 个字符"],
+        "page": ["请填写整数"],
+        "x": ["格式不正确（Something new）"],
+    }

@@ -14,15 +14,18 @@ from gongzhi.cli import COMMANDS, translate_argv
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["audit", "verify"], ["audit_verify"]),
-    (["audit", "verify", "--verbosity", "2"], ["audit_verify", "--verbosity", "2"]),
-    (["import-areas", "a.csv", "--only", "330903"], ["import_areas", "a.csv", "--only", "330903"]),
-    (["demo", "--quiet-accounts"], ["demo", "--quiet-accounts"]),
-    (["ensure-db"], ["ensure_db"]),
-    (["worker"], ["db_worker"]),
-    (["shell", "-c", "print(1)"], ["shell", "-c", "print(1)"]),  # any Django command passes through
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["audit", "verify"], ["audit_verify"]),
+        (["audit", "verify", "--verbosity", "2"], ["audit_verify", "--verbosity", "2"]),
+        (["import-areas", "a.csv", "--only", "330903"], ["import_areas", "a.csv", "--only", "330903"]),
+        (["demo", "--quiet-accounts"], ["demo", "--quiet-accounts"]),
+        (["ensure-db"], ["ensure_db"]),
+        (["worker"], ["db_worker"]),
+        (["shell", "-c", "print(1)"], ["shell", "-c", "print(1)"]),  # any Django command passes through
+    ],
+)
 def test_translate_argv(argv, expected):
     assert translate_argv(argv) == expected
 
@@ -48,8 +51,15 @@ def _gongzhi() -> list[str]:
 
 def test_help_is_chinese_and_english():
     env = {**os.environ, "GONGZHI_TESTING": "1"}
-    result = subprocess.run([*_gongzhi(), "--help"], capture_output=True, text=True, env=env, cwd=ROOT,  # noqa: S603
-                            timeout=60, check=False)
+    result = subprocess.run(  # noqa: S603 - our own command
+        [*_gongzhi(), "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "用法 / usage: gongzhi" in out
@@ -62,7 +72,14 @@ def test_help_is_chinese_and_english():
 
 def test_module_help_matches_the_script():
     env = {**os.environ, "GONGZHI_TESTING": "1"}
-    result = subprocess.run([sys.executable, "-m", "gongzhi.cli"], capture_output=True, text=True, env=env,
-                            cwd=ROOT, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "gongzhi.cli"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0
     assert "用法 / usage" in result.stdout

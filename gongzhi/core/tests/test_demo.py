@@ -52,7 +52,9 @@ def test_every_demo_account_can_log_in_and_has_its_roles(demo):
 
 def test_demo_scopes(demo):
     def scope(username: str, role: str) -> Grant:
-        return Grant.objects.select_related("area", "organization", "department").get(user__username=username, role=role)
+        return Grant.objects.select_related("area", "organization", "department").get(
+            user__username=username, role=role
+        )
 
     assert scope("community_xp", Role.COMMUNITY_WORKER).area.code == "330903003005"
     assert scope("street_dg", Role.STREET_STAFF).area.code == "330903003"
@@ -67,7 +69,9 @@ def test_demo_areas_and_bodies(demo):
     assert Area.objects.get(code="330903003").name == "东港街道"
     assert Area.objects.get(code="330903003008").short_name == "文康社区"
     assert list(Area.objects.filter(level=Level.GRID, parent__code="330903003008").values_list("name", flat=True)) == [
-        "文康一网格", "文康二网格"]
+        "文康一网格",
+        "文康二网格",
+    ]
     assert Department.objects.filter(area__code="330903").count() == 6
     org_b = Organization.objects.get(name="东港街道兴普社区邻里互助会")
     assert set(org_b.areas_served.values_list("code", flat=True)) == {"330903003005", "330903003008"}

@@ -19,14 +19,17 @@ def html_class(body: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize(("path", "username", "text"), [
-    ("/", None, "共治：大家的事，大家一起办"),
-    ("/login/", None, "忘记密码请联系所在社区或系统管理员重置"),
-    ("/workspace/", "community_xp", "社区工作台"),
-    ("/account/", "community_xp", "我的账号"),
-    ("/areas/", "community_xp", "区域与网格"),
-    (f"/areas/{XINGPU}/", "community_xp", "兴普社区"),
-])
+@pytest.mark.parametrize(
+    ("path", "username", "text"),
+    [
+        ("/", None, "共治：大家的事，大家一起办"),
+        ("/login/", None, "忘记密码请联系所在社区或系统管理员重置"),
+        ("/workspace/", "community_xp", "社区工作台"),
+        ("/account/", "community_xp", "我的账号"),
+        ("/areas/", "community_xp", "区域与网格"),
+        (f"/areas/{XINGPU}/", "community_xp", "兴普社区"),
+    ],
+)
 def test_pages_render_in_chinese(web, path, username, text):
     response = web(username).get(path)
     assert response.status_code == 200
@@ -72,17 +75,20 @@ def test_navigation_follows_the_role(web):
 # ---- workspaces ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("username", "title"), [
-    ("resident_a", "居民首页"),
-    ("org_a", "社会组织工作台"),
-    ("community_xp", "社区工作台"),
-    ("street_dg", "街道工作台"),
-    ("dept_wj", "职能部门工作台"),
-    ("mzj", "民政局工作台"),
-    ("expert_a", "评审专家工作台"),
-    ("admin", "系统管理"),
-    ("grid_xp1", "网格员工作台"),
-])
+@pytest.mark.parametrize(
+    ("username", "title"),
+    [
+        ("resident_a", "居民首页"),
+        ("org_a", "社会组织工作台"),
+        ("community_xp", "社区工作台"),
+        ("street_dg", "街道工作台"),
+        ("dept_wj", "职能部门工作台"),
+        ("mzj", "民政局工作台"),
+        ("expert_a", "评审专家工作台"),
+        ("admin", "系统管理"),
+        ("grid_xp1", "网格员工作台"),
+    ],
+)
 def test_each_role_has_its_workspace(web, username, title):
     body = web(username).get("/workspace/").content.decode()
     assert f'<h1 data-testid="workspace-title">{title}</h1>' in body

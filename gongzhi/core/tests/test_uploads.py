@@ -37,8 +37,8 @@ STORED = re.compile(r"^photos/\d{4}/\d{2}/[0-9a-f]{32}(_thumb)?\.jpg$")
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (40, 20), mode: str = "RGB", color="navy",
-                **save) -> bytes:
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (40, 20), mode: str = "RGB", color="navy", **save) -> bytes:
     buffer = io.BytesIO()
     Image.new(mode, size, color).save(buffer, format=fmt, **save)
     return buffer.getvalue()
@@ -109,6 +109,7 @@ class FailingStorage(FileSystemStorage):
 
 # --- metadata is gone ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
 def test_exif_and_gps_are_removed(fmt):
     data = image_bytes(fmt, exif=exif_with_gps().tobytes())
@@ -156,8 +157,10 @@ def test_orientation_is_applied_before_metadata_is_dropped():
 
 # --- accepted formats ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("fmt", "name"), [("PNG", "a.png"), ("WEBP", "b.webp"), ("HEIF", "c.heic"),
-                                           ("JPEG", "d.jpeg")])
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("PNG", "a.png"), ("WEBP", "b.webp"), ("HEIF", "c.heic"), ("JPEG", "d.jpeg")]
+)
 def test_photo_formats_are_accepted_and_stored_as_jpeg(fmt, name):
     data = image_bytes(fmt, size=(64, 48))
 
@@ -203,14 +206,18 @@ def test_sixteen_bit_greyscale_keeps_its_tones():
 
 # --- refused files ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("x.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"),
-    ("report.jpg", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"),
-    ("page.jpg", b"<!doctype html><html><script>alert(1)</script></html>"),
-    ("notes.jpg", "这不是照片，只是一段文字。".encode()),
-    ("anim.jpg", image_bytes("GIF")),
-    ("old.jpg", image_bytes("BMP")),
-])
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("x.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"),
+        ("report.jpg", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"),
+        ("page.jpg", b"<!doctype html><html><script>alert(1)</script></html>"),
+        ("notes.jpg", "这不是照片，只是一段文字。".encode()),
+        ("anim.jpg", image_bytes("GIF")),
+        ("old.jpg", image_bytes("BMP")),
+    ],
+)
 def test_non_photos_are_refused_naming_the_file(name, data):
     with pytest.raises(ValidationFailed) as exc:
         photo_validate(upload(data, name=name))
@@ -281,11 +288,14 @@ def test_empty_file_is_refused():
     assert refusal(exc) == ["“empty.jpg”是空文件：请重新选择照片"]
 
 
-@pytest.mark.parametrize(("width", "height"), [
-    (8000, 6000),     # 48 megapixels: above our 40-megapixel limit
-    (30000, 30000),   # 900 megapixels: Pillow itself raises DecompressionBombError
-    (65535, 100),     # few pixels, but longer than JPEG can store
-])
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        (8000, 6000),  # 48 megapixels: above our 40-megapixel limit
+        (30000, 30000),  # 900 megapixels: Pillow itself raises DecompressionBombError
+        (65535, 100),  # few pixels, but longer than JPEG can store
+    ],
+)
 def test_decompression_bomb_is_refused(width, height):
     data = png_claiming(width, height)
     assert len(data) < 100
@@ -314,8 +324,12 @@ def test_arbitrary_bytes_are_refused_or_accepted_never_crash(data):
         assert refused.errors["photos"][0].startswith("“random.jpg”")
 
 
-CLEAN_FILES = {"jpeg": noisy_jpeg((60, 40)), "png": image_bytes("PNG", size=(60, 40)),
-               "webp": image_bytes("WEBP", size=(60, 40)), "heic": image_bytes("HEIF", size=(60, 40))}
+CLEAN_FILES = {
+    "jpeg": noisy_jpeg((60, 40)),
+    "png": image_bytes("PNG", size=(60, 40)),
+    "webp": image_bytes("WEBP", size=(60, 40)),
+    "heic": image_bytes("HEIF", size=(60, 40)),
+}
 
 
 @given(st.sampled_from(sorted(CLEAN_FILES)), st.data())
@@ -334,8 +348,10 @@ def test_any_truncation_or_corruption_is_refused_or_accepted_never_crash(kind, d
 
 # --- thumbnails, paths, hashes ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("size", "thumb"), [((1200, 800), (480, 320)), ((600, 1500), (192, 480)),
-                                             ((300, 200), (300, 200))])
+
+@pytest.mark.parametrize(
+    ("size", "thumb"), [((1200, 800), (480, 320)), ((600, 1500), (192, 480)), ((300, 200), (300, 200))]
+)
 def test_thumbnail_longest_side_is_at_most_480(size, thumb):
     photo = photo_store(upload(image_bytes("JPEG", size=size)))
 
@@ -383,6 +399,7 @@ def test_prefix_and_storage_can_be_chosen(tmp_path):
 
 # --- several photos at once ---------------------------------------------------------------------
 
+
 def test_photos_store_stores_each_photo_and_thumbnail():
     photos = photos_store([upload(image_bytes("JPEG")), upload(image_bytes("PNG"), name="b.png")])
 
@@ -391,10 +408,13 @@ def test_photos_store_stores_each_photo_and_thumbnail():
     assert len(stored_files()) == 4
 
 
-@pytest.mark.parametrize(("count", "message"), [
-    (0, "请至少上传 1 张服务照片"),
-    (10, "最多可上传 9 张照片，您选了 10 张：请删去 1 张后再提交"),
-])
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        (0, "请至少上传 1 张服务照片"),
+        (10, "最多可上传 9 张照片，您选了 10 张：请删去 1 张后再提交"),
+    ],
+)
 def test_photo_count_must_be_one_to_nine(count, message):
     with pytest.raises(ValidationFailed) as exc:
         photos_store([upload(image_bytes()) for _ in range(count)])
@@ -408,8 +428,12 @@ def test_nine_photos_are_fine():
 
 
 def test_every_bad_file_is_listed_and_nothing_is_stored():
-    files = [upload(image_bytes(), name="good.jpg"), upload(b"hello", name="a.jpg"),
-             upload(image_bytes(), name="good2.jpg"), upload(noisy_jpeg()[:300], name="b.jpg")]
+    files = [
+        upload(image_bytes(), name="good.jpg"),
+        upload(b"hello", name="a.jpg"),
+        upload(image_bytes(), name="good2.jpg"),
+        upload(noisy_jpeg()[:300], name="b.jpg"),
+    ]
 
     with pytest.raises(ValidationFailed) as exc:
         photos_store(files)

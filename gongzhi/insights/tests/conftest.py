@@ -69,12 +69,26 @@ class History:
             self.users[name] = User.objects.get(username=name)
         return self.users[name]
 
-    def post(self, who: str = "resident_a", *, category: str = "elderly_care", grid: str | None = XP1,
-             community: str = XP, **extra: Any) -> Order:
+    def post(
+        self,
+        who: str = "resident_a",
+        *,
+        category: str = "elderly_care",
+        grid: str | None = XP1,
+        community: str = XP,
+        **extra: Any,
+    ) -> Order:
         if who in ("street_dg", "community_xp") and "org" not in extra and "on_behalf_of" not in extra:
             extra["on_behalf_of"] = {"name": "王奶奶", "phone": "13905801234"}
-        return services.order_create(actor=self.u(who), category=category, title="帮忙买菜",
-                                     description="腿脚不便，想请人帮忙买菜。", community=community, grid=grid, **extra)
+        return services.order_create(
+            actor=self.u(who),
+            category=category,
+            title="帮忙买菜",
+            description="腿脚不便，想请人帮忙买菜。",
+            community=community,
+            grid=grid,
+            **extra,
+        )
 
     def claim(self, order: Order, who: str = "org_a", after: dict[str, float] | None = None) -> Order:
         self._wait(after)
@@ -82,8 +96,9 @@ class History:
 
     def complete(self, order: Order, who: str = "org_a", after: dict[str, float] | None = None) -> Order:
         self._wait(after)
-        return services.order_complete(actor=self.u(who), order_id=order.pk, description="已上门完成服务。",
-                                       photos=[jpeg()])
+        return services.order_complete(
+            actor=self.u(who), order_id=order.pk, description="已上门完成服务。", photos=[jpeg()]
+        )
 
     def rate(self, order: Order, stars: int, who: str = "resident_a", after: dict[str, float] | None = None) -> Any:
         self._wait(after)
@@ -92,8 +107,16 @@ class History:
     def reopen(self, order: Order, who: str = "resident_a") -> Order:
         return services.order_reopen(actor=self.u(who), order_id=order.pk, reason="还没有修好")
 
-    def done(self, order: Order, who: str = "org_a", *, accept: dict[str, float], complete: dict[str, float],
-             stars: int | None = None, rater: str = "resident_a") -> Order:
+    def done(
+        self,
+        order: Order,
+        who: str = "org_a",
+        *,
+        accept: dict[str, float],
+        complete: dict[str, float],
+        stars: int | None = None,
+        rater: str = "resident_a",
+    ) -> Order:
         """Claim after ``accept``, complete after ``complete`` more, rate if ``stars``."""
         self.claim(order, who, accept)
         self.complete(order, who, complete)
@@ -109,4 +132,3 @@ class History:
 @pytest.fixture
 def history(demo: None, clock: Clock) -> History:
     return History(clock)
-

@@ -29,15 +29,27 @@ def admin(demo):
 
 def _orgs(n: int) -> list[Organization]:
     home = Area.objects.get(code="330903")
-    return [Organization.objects.create(name=f"排行测试组织{k}", org_type=OrgType.SERVICE_INSTITUTION,
-                                        status=OrgStatus.ACTIVE, home_area=home) for k in range(n)]
+    return [
+        Organization.objects.create(
+            name=f"排行测试组织{k}", org_type=OrgType.SERVICE_INSTITUTION, status=OrgStatus.ACTIVE, home_area=home
+        )
+        for k in range(n)
+    ]
 
 
 def _counted(org: Organization, stars: list[int], taken: int = 1, done: int = 1) -> None:
     """The organization's yearly cell of 2026, as the transitions would have left it."""
-    Tally.objects.create(grain=ORG_YEAR, month=date(2026, 1, 1), district_id=org.home_area_id, org_id=org.pk,
-                         taken=taken, done=done, ever_done=done, rated=sum(stars),
-                         **{f"r{n}": c for n, c in enumerate(stars, start=1)})
+    Tally.objects.create(
+        grain=ORG_YEAR,
+        month=date(2026, 1, 1),
+        district_id=org.home_area_id,
+        org_id=org.pk,
+        taken=taken,
+        done=done,
+        ever_done=done,
+        rated=sum(stars),
+        **{f"r{n}": c for n, c in enumerate(stars, start=1)},
+    )
 
 
 def _board(user, kind: str, limit: int | None = None) -> selectors.Table:
@@ -115,8 +127,10 @@ def _reference(counts: list[tuple[Organization, list[int], int, int]], kind: str
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(counts=st.lists(st.tuples(STARS, st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=9),
-       limit=st.integers(1, 10))
+@given(
+    counts=st.lists(st.tuples(STARS, st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=9),
+    limit=st.integers(1, 10),
+)
 def test_the_boards_are_the_first_part_of_a_plain_ranking(admin, counts, limit):
     """Random counters (small ones, so that ties are common): each board, whole and cut to ``limit`` rows,
     is the first part of the plain ranking, and counts all its organizations."""

@@ -28,10 +28,26 @@ from gongzhi.insights.points import smoothed_exact
 T0 = datetime(2026, 3, 2, 9, 0)
 
 
-@pytest.mark.parametrize(("minutes", "bucket"), [
-    (0, 0), (0.99, 0), (1, 1), (1.99, 1), (2, 2), (3, 2), (4, 3), (30, 5), (31.9, 5), (32, 6), (60, 6),
-    (1440, 11), (65535, 16), (65536, 17), (10**7, 17),
-])
+@pytest.mark.parametrize(
+    ("minutes", "bucket"),
+    [
+        (0, 0),
+        (0.99, 0),
+        (1, 1),
+        (1.99, 1),
+        (2, 2),
+        (3, 2),
+        (4, 3),
+        (30, 5),
+        (31.9, 5),
+        (32, 6),
+        (60, 6),
+        (1440, 11),
+        (65535, 16),
+        (65536, 17),
+        (10**7, 17),
+    ],
+)
 def test_duration_buckets_are_octaves_of_minutes(minutes, bucket):
     assert duration_bucket(T0, T0 + timedelta(minutes=minutes)) == bucket
 
@@ -47,7 +63,7 @@ def test_percentiles_interpolate_geometrically_inside_the_bucket():
     # median: rank 1.0 ends the first order's bucket exactly → its upper bound
     assert percentile_minutes(counts, 0.5) == pytest.approx(4.0)
     # p90: rank 1.8 → 80 % into [16, 32) on a log scale
-    assert percentile_minutes(counts, 0.9) == pytest.approx(16 * 2 ** 0.8)
+    assert percentile_minutes(counts, 0.9) == pytest.approx(16 * 2**0.8)
     assert percentile_minutes([0] * BUCKETS, 0.5) is None
 
 
@@ -74,15 +90,18 @@ def test_the_rating_that_counts_is_the_requesters_else_the_latest():
     assert chosen_stars([]) is None
 
 
-@pytest.mark.parametrize(("recent", "weekly", "hot", "threshold"), [
-    (3, [0] * 8, True, 3.0),  # quiet cell: 3 needs in a week is news
-    (2, [0] * 8, False, 3.0),  # but never fewer than 3
-    (6, [2] * 8, False, 2 + 3 * 2 ** 0.5),  # perfectly regular history: σ floored at √μ
-    (7, [2] * 8, True, 2 + 3 * 2 ** 0.5),
-    (20, [10, 7, 13, 10, 7, 13, 10, 10], True, 10 + 3 * 10 ** 0.5),  # σ ≈ 2.12 < √10
-    (19, [10, 7, 13, 10, 7, 13, 10, 10], False, 10 + 3 * 10 ** 0.5),
-    (30, [0, 0, 0, 0, 20, 20, 20, 20], False, 10 + 3 * 10),  # σ = 10 > √10
-])
+@pytest.mark.parametrize(
+    ("recent", "weekly", "hot", "threshold"),
+    [
+        (3, [0] * 8, True, 3.0),  # quiet cell: 3 needs in a week is news
+        (2, [0] * 8, False, 3.0),  # but never fewer than 3
+        (6, [2] * 8, False, 2 + 3 * 2**0.5),  # perfectly regular history: σ floored at √μ
+        (7, [2] * 8, True, 2 + 3 * 2**0.5),
+        (20, [10, 7, 13, 10, 7, 13, 10, 10], True, 10 + 3 * 10**0.5),  # σ ≈ 2.12 < √10
+        (19, [10, 7, 13, 10, 7, 13, 10, 10], False, 10 + 3 * 10**0.5),
+        (30, [0, 0, 0, 0, 20, 20, 20, 20], False, 10 + 3 * 10),  # σ = 10 > √10
+    ],
+)
 def test_hotspot_threshold(recent, weekly, hot, threshold):
     verdict = hotspots.judge(recent, weekly, minimum=3, sigmas=3.0)
     assert verdict.hot is hot
@@ -90,14 +109,27 @@ def test_hotspot_threshold(recent, weekly, hot, threshold):
 
 
 facts = st.builds(
-    Fact, order_id=st.just(1), month=st.sampled_from([datetime(2026, 1, 1).date(), datetime(2026, 2, 1).date()]),
-    district_id=st.just(3), street_id=st.sampled_from([5, 6]), area_id=st.sampled_from([10, 11]),
-    category_id=st.sampled_from([1, 2]), org_id=st.sampled_from([0, 1, 2]),
+    Fact,
+    order_id=st.just(1),
+    month=st.sampled_from([datetime(2026, 1, 1).date(), datetime(2026, 2, 1).date()]),
+    district_id=st.just(3),
+    street_id=st.sampled_from([5, 6]),
+    area_id=st.sampled_from([10, 11]),
+    category_id=st.sampled_from([1, 2]),
+    org_id=st.sampled_from([0, 1, 2]),
     state=st.sampled_from(["pending", "accepted", "completed", "closed", "cancelled"]),
-    taken_due=st.booleans(), taken_ontime=st.booleans(), done_due=st.booleans(), done_ontime=st.booleans(),
-    ever_done=st.booleans(), reopened=st.booleans(), reopens=st.integers(0, 3), fast=st.booleans(),
-    stars=st.one_of(st.none(), st.integers(1, 5)), ta=st.one_of(st.none(), st.integers(0, 17)),
-    tc=st.one_of(st.none(), st.integers(0, 17)))
+    taken_due=st.booleans(),
+    taken_ontime=st.booleans(),
+    done_due=st.booleans(),
+    done_ontime=st.booleans(),
+    ever_done=st.booleans(),
+    reopened=st.booleans(),
+    reopens=st.integers(0, 3),
+    fast=st.booleans(),
+    stars=st.one_of(st.none(), st.integers(1, 5)),
+    ta=st.one_of(st.none(), st.integers(0, 17)),
+    tc=st.one_of(st.none(), st.integers(0, 17)),
+)
 
 
 @given(old=st.one_of(st.none(), facts), new=facts)
@@ -106,6 +138,7 @@ def test_cell_deltas_move_exactly_one_contribution_per_grain_and_period(old, new
     its own to November) moves by exactly the difference of the old and new contributions."""
     deltas = cell_deltas(old, new)
     for grain in GRAINS:
+
         def counted(fact, month, grain=grain):  # organization grains have no cells for orders nobody holds
             if fact is None or (grain.org and not fact.org_id) or month not in grain.months(fact):
                 return {}

@@ -59,11 +59,21 @@ def test_every_figure_of_the_story(story, api):
     assert fig["average_rating"] == 4.0
     # Time to accept: 3 min, 30 min, 2 h, ~3 days → buckets 2, 5, 7, 13; the median ends bucket 5 (32 min)
     assert fig["accept_median_minutes"] == 32.0
-    assert fig["accept_p90_minutes"] == pytest.approx(4096 * 2 ** 0.6, abs=0.1)
+    assert fig["accept_p90_minutes"] == pytest.approx(4096 * 2**0.6, abs=0.1)
 
     series = {r["month"]: r for r in body["tables"]["series"]["rows"]}
-    assert series["2026-03"] == {"month": "2026-03", "posted": 6, "pending": 0, "accepted": 0, "rejected": 1,
-                                 "completed": 2, "closed": 2, "cancelled": 1, "forwarded": 0, "signed": 0}
+    assert series["2026-03"] == {
+        "month": "2026-03",
+        "posted": 6,
+        "pending": 0,
+        "accepted": 0,
+        "rejected": 1,
+        "completed": 2,
+        "closed": 2,
+        "cancelled": 1,
+        "forwarded": 0,
+        "signed": 0,
+    }
     categories = {r["category"]: r["posted"] for r in body["tables"]["categories"]["rows"]}
     assert categories == {"养老服务 · 居家照料": 5, "法律援助": 1}
     areas = {r["area"]: r["posted"] for r in body["tables"]["areas"]["rows"]}
@@ -84,10 +94,14 @@ def test_leaderboards_of_the_story(story, api):
     accepted = api("community_xp").get("insights/dashboard/accepted", period="2026-03").json()
     # 海韵 took A and E, 互助会 B and F; both completed two: they share first place, listed by id.
     assert [(r["org"], r["accepted"], r["completed"], r["rank"]) for r in accepted["rows"]] == [
-        ("舟山市普陀区海韵社会工作服务中心", 2, 2, 1), ("东港街道兴普社区邻里互助会", 2, 2, 1)]
+        ("舟山市普陀区海韵社会工作服务中心", 2, 2, 1),
+        ("东港街道兴普社区邻里互助会", 2, 2, 1),
+    ]
     praise = api("resident_a").get("insights/leaderboards/praise", period="2026-03").json()
     assert [(r["org"], r["rated"], r["smoothed_rating"]) for r in praise["rows"]] == [
-        ("舟山市普陀区海韵社会工作服务中心", 1, round(45 / 11, 2)), ("东港街道兴普社区邻里互助会", 1, round(43 / 11, 2))]
+        ("舟山市普陀区海韵社会工作服务中心", 1, round(45 / 11, 2)),
+        ("东港街道兴普社区邻里互助会", 1, round(43 / 11, 2)),
+    ]
     assert "10 × 4.0" in praise["note"]
 
 
@@ -110,7 +124,9 @@ def test_small_organizations_cannot_top_the_praise_board_with_two_ratings(histor
         h.done(h.post(), "org_b", accept={"minutes": 10}, complete={"hours": 1}, stars=stars)
     rows = api("street_dg").get("insights/dashboard/praise", period="2026").json()["rows"]
     assert [(r["org"], r["rated"], r["average_rating"]) for r in rows] == [
-        ("东港街道兴普社区邻里互助会", 12, 4.5), ("舟山市普陀区海韵社会工作服务中心", 2, 5.0)]
+        ("东港街道兴普社区邻里互助会", 12, 4.5),
+        ("舟山市普陀区海韵社会工作服务中心", 2, 5.0),
+    ]
     assert rows[0]["smoothed_rating"] == round((40 + 54) / 22, 2) and rows[1]["smoothed_rating"] == round(50 / 12, 2)
 
 
@@ -121,12 +137,16 @@ def test_yearly_and_monthly_cells_agree(story, api):
     months = client.get("insights/dashboard/rates", period="2026-02:2026-04").json()["rows"]
     mixed = client.get("insights/dashboard/rates", period="2025-11:2027-01").json()["rows"]
     # a year less the months outside: the same figures as the months added up
-    less = [client.get("insights/dashboard/rates", period=p).json()["rows"]
-            for p in ("2025-12:2026-11", "2026-02:2026-12", "2026-03:2026-09")]
+    less = [
+        client.get("insights/dashboard/rates", period=p).json()["rows"]
+        for p in ("2025-12:2026-11", "2026-02:2026-12", "2026-03:2026-09")
+    ]
     assert year == months == mixed == less[0] == less[1] == less[2]
     for table in ("praise", "accepted", "categories", "areas"):
-        boards = [client.get(f"insights/dashboard/{table}", period=p).json()["rows"]
-                  for p in ("2026", "2026-03", "2025-12:2026-11", "2026-03:2026-09")]
+        boards = [
+            client.get(f"insights/dashboard/{table}", period=p).json()["rows"]
+            for p in ("2026", "2026-03", "2025-12:2026-11", "2026-03:2026-09")
+        ]
         assert boards[0] == boards[1] == boards[2] == boards[3], table
         assert boards[0], table
     # the year less January to March (where every order of the story is): nothing left, however it is split
@@ -150,24 +170,31 @@ def test_split_period_into_years_and_months():
     assert split("2026") == Parts(years=(d("2026-01"),))
     # two months of a year: those months; the whole year between: its yearly cells
     assert split("2025-11:2027-02") == Parts(
-        years=(d("2026-01"),), ranges=((d("2025-11"), d("2025-12")), (d("2027-01"), d("2027-02"))))
+        years=(d("2026-01"),), ranges=((d("2025-11"), d("2025-12")), (d("2027-01"), d("2027-02")))
+    )
     # eleven months of a year: the year less the one month outside the period
     assert split("2026-02:2026-12") == Parts(years=(d("2026-01"),), minus=((d("2026-01"), d("2026-01")),))
     # a rolling 12 months: one month, and a year less one month
     assert split("2025-12:2026-11") == Parts(
-        years=(d("2026-01"),), ranges=((d("2025-12"), d("2025-12")),), minus=((d("2026-12"), d("2026-12")),))
+        years=(d("2026-01"),), ranges=((d("2025-12"), d("2025-12")),), minus=((d("2026-12"), d("2026-12")),)
+    )
     # months running across a new year stay one range; seven months are a year less five
     assert split("2025-11:2026-03") == Parts(ranges=((d("2025-11"), d("2026-03")),))
     assert split("2026-03:2026-09") == Parts(
-        years=(d("2026-01"),), minus=((d("2026-01"), d("2026-02")), (d("2026-10"), d("2026-12"))))
+        years=(d("2026-01"),), minus=((d("2026-01"), d("2026-02")), (d("2026-10"), d("2026-12")))
+    )
     assert split("2026-03:2026-08") == Parts(ranges=((d("2026-03"), d("2026-08")),))
     # Months after the current one have no cells yet: in June, the rolling 12 months read the six months of
     # last year and this year's cells less July to December (empty, so free).
     assert split("2025-07:2026-06", now="2026-06") == Parts(
-        years=(d("2026-01"),), ranges=((d("2025-07"), d("2025-12")),), minus=((d("2026-07"), d("2026-12")),))
+        years=(d("2026-01"),), ranges=((d("2025-07"), d("2025-12")),), minus=((d("2026-07"), d("2026-12")),)
+    )
     # this quarter in March: the year's cells less April to December (nothing there yet), one set, not three
-    assert split("2026-01:2026-03", now="2026-03") == Parts(years=(d("2026-01"),), minus=((d("2026-04"), d("2026-12")),))
+    assert split("2026-01:2026-03", now="2026-03") == Parts(
+        years=(d("2026-01"),), minus=((d("2026-04"), d("2026-12")),)
+    )
     assert split("2026-01", now="2026-03") == Parts(ranges=((d("2026-01"), d("2026-01")),))
+
     # With year-to-date cells (district and street levels) any run of months is at most two sets a year:
     def ytd(text, now="2030-01"):
         return split_period(parse_period(text), d(now), ytd=True)
@@ -191,8 +218,7 @@ def test_dashboard_answer_keeps_to_its_published_schema(story, api, who):
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
     parsed = DashboardOut.model_validate(body)
-    assert set(parsed.tables) == {"rates", "series", "categories", "areas", "accepted", "praise", "warnings",
-                                  "overdue"}
+    assert set(parsed.tables) == {"rates", "series", "categories", "areas", "accepted", "praise", "warnings", "overdue"}
     assert parsed.figures["posted"] == 6
     for name, table in parsed.tables.items():
         for row in table.rows:
@@ -210,13 +236,36 @@ def spread(history, clock):
     from gongzhi.insights.tests.conftest import CHINA
 
     h = history
-    for n, (y, m) in enumerate([(2025, 1), (2025, 3), (2025, 6), (2025, 7), (2025, 11), (2025, 12), (2026, 1),
-                                (2026, 2), (2026, 5), (2026, 6), (2026, 8), (2026, 11)]):
+    for n, (y, m) in enumerate(
+        [
+            (2025, 1),
+            (2025, 3),
+            (2025, 6),
+            (2025, 7),
+            (2025, 11),
+            (2025, 12),
+            (2026, 1),
+            (2026, 2),
+            (2026, 5),
+            (2026, 6),
+            (2026, 8),
+            (2026, 11),
+        ]
+    ):
         clock.set(datetime(y, m, 10, 9, 0, tzinfo=CHINA))
-        order = h.post("resident_a" if n % 2 else "resident_b", category="elderly_care" if n % 3 else "legal",
-                       grid=XP2 if n % 2 else None)
-        h.done(order, "org_a" if n % 3 else "org_b", accept={"minutes": 20 + n}, complete={"hours": 1 + n % 4},
-               stars=(n % 5) + 1, rater="resident_a" if n % 2 else "resident_b")
+        order = h.post(
+            "resident_a" if n % 2 else "resident_b",
+            category="elderly_care" if n % 3 else "legal",
+            grid=XP2 if n % 2 else None,
+        )
+        h.done(
+            order,
+            "org_a" if n % 3 else "org_b",
+            accept={"minutes": 20 + n},
+            complete={"hours": 1 + n % 4},
+            stars=(n % 5) + 1,
+            rater="resident_a" if n % 2 else "resident_b",
+        )
         if n % 4 == 0:
             h.claim(h.post(grid=None), "org_b", after={"hours": 2})
 

@@ -44,8 +44,11 @@ def test_demo_orders_generates_a_consistent_history(demo):
 def _foreign_keys():
     tables = [m._meta.db_table for m in generator.LOADED]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
-                       "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)", [tables])
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
         return sorted(cursor.fetchall())
 
 

@@ -58,8 +58,17 @@ def test_no_storm_one_open_warning_per_cell(quiet_past):
     assert HotspotWarning.objects.count() == 2
     grid = HotspotWarning.objects.get(area__code=XP1)
     with pytest.raises(IntegrityError), transaction.atomic():
-        HotspotWarning.objects.create(area=grid.area, category=grid.category, window_start=NOW, window_end=NOW,
-                                      recent=9, baseline_mean=0, baseline_sd=0, threshold=3, raised_at=NOW)
+        HotspotWarning.objects.create(
+            area=grid.area,
+            category=grid.category,
+            window_start=NOW,
+            window_end=NOW,
+            recent=9,
+            baseline_mean=0,
+            baseline_sd=0,
+            threshold=3,
+            raised_at=NOW,
+        )
 
 
 def test_handled_warnings_do_not_come_back_for_the_same_surge(quiet_past, user):

@@ -46,13 +46,27 @@ def test_points_item_by_item(year_2025, api):
     a = api("mzj").get(f"insights/points/2025/orgs/{org_a.pk}").json()
     # completed 4 (the disputed one too) × 0.2; on time 4/4 × 20; (54/13 − 1)/4 × 25; report pass 10; 4A × 3;
     # no late step; one reopening −1.
-    assert _items(a) == {"done": "0.80", "ontime": "20.00", "rating": "19.71", "report": "10.00",
-                         "grade": "12.00", "overdue": "0.00", "reopen": "-1.00"}
+    assert _items(a) == {
+        "done": "0.80",
+        "ontime": "20.00",
+        "rating": "19.71",
+        "report": "10.00",
+        "grade": "12.00",
+        "overdue": "0.00",
+        "reopen": "-1.00",
+    }
     assert a["total"] == "61.51" and a["frozen"] is False
     b = api("mzj").get(f"insights/points/2025/orgs/{org_b.pk}").json()
     # 1 × 0.2; 1/1 × 20; (42/11 − 1)/4 × 25 = 17.61; taken on late once: −0.5
-    assert _items(b) == {"done": "0.20", "ontime": "20.00", "rating": "17.61", "report": "0.00", "grade": "0.00",
-                         "overdue": "-0.50", "reopen": "0.00"}
+    assert _items(b) == {
+        "done": "0.20",
+        "ontime": "20.00",
+        "rating": "17.61",
+        "report": "0.00",
+        "grade": "0.00",
+        "overdue": "-0.50",
+        "reopen": "0.00",
+    }
     assert b["total"] == "37.31"
     ranking = api("mzj").get("insights/points/2025").json()
     totals = {e["org_id"]: (e["rank"], e["total"]) for e in ranking["entries"]}
@@ -104,8 +118,10 @@ def test_who_reads_the_points(year_2025, api, web, user):
         assert api(outsider).get("insights/points/2025").status_code == 404
         assert web(outsider).get(f"/insights/points/2025/{org_a.pk}/").status_code == 404
     assert web("org_a").get(f"/insights/points/2025/{org_a.pk}/").status_code == 200
-    assert frozen_points(user("expert_a"), org_id=org_a.pk, year=2025).total == frozen_points(
-        user("mzj"), org_id=org_a.pk, year=2025).total
+    assert (
+        frozen_points(user("expert_a"), org_id=org_a.pk, year=2025).total
+        == frozen_points(user("mzj"), org_id=org_a.pk, year=2025).total
+    )
     assert frozen_points(user("org_b"), org_id=org_a.pk, year=2025) is None
     assert frozen_points(user("expert_a"), org_id=org_a.pk, year=2024) is None
 
@@ -131,8 +147,16 @@ def test_time_attribution_is_the_posting_year(year_2025, api, history):
     assert _items(a)["done"] == "1.00"
 
 
-@pytest.mark.parametrize("path", ["insights/points/0", "insights/points/1999", "insights/points/99999",
-                                  "insights/points/0/orgs/1", "insights/points/-5/orgs/1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "insights/points/0",
+        "insights/points/1999",
+        "insights/points/99999",
+        "insights/points/0/orgs/1",
+        "insights/points/-5/orgs/1",
+    ],
+)
 def test_a_year_out_of_range_is_a_clear_422(api, path):
     answer = api("mzj").get(path)
     assert answer.status_code == 422 and "年度应在 2000 到" in answer.json()["detail"]

@@ -38,8 +38,14 @@ def test_dashboard_queries_are_pinned(some_history, api, django_assert_num_queri
 
 def test_dashboard_queries_do_not_grow_with_more_orders(some_history, history, api, django_assert_num_queries):
     for _n in range(4):
-        history.done(history.post("resident_b", grid=XP2), "org_b", accept={"minutes": 5}, complete={"hours": 1},
-                     stars=5, rater="resident_b")
+        history.done(
+            history.post("resident_b", grid=XP2),
+            "org_b",
+            accept={"minutes": 5},
+            complete={"hours": 1},
+            stars=5,
+            rater="resident_b",
+        )
     client = api("street_dg")
     _warm(client, "insights/dashboard", period="2026")
     with django_assert_num_queries(DASHBOARD_QUERIES):

@@ -15,8 +15,10 @@ from django.db import connection
 
 pytestmark = [
     pytest.mark.postgres_only,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL (SQLite's test database is not shared between threads)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL (SQLite's test database is not shared between threads)",
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -67,9 +69,14 @@ def test_simultaneous_transitions_all_count(pg):
         residents.append(u)
 
     def post(u: Any) -> Callable[[], Any]:
-        return lambda: services.order_create(actor=User.objects.get(pk=u.pk), category="culture", title="场地协调",
-                                             description="广场舞队想借用活动中心。", community="330903003005",
-                                             grid=grid.code)
+        return lambda: services.order_create(
+            actor=User.objects.get(pk=u.pk),
+            category="culture",
+            title="场地协调",
+            description="广场舞队想借用活动中心。",
+            community="330903003005",
+            grid=grid.code,
+        )
 
     orders = _race([post(u) for u in residents])
     cells = list(Tally.objects.filter(area_id=grid.pk).values_list("posted", flat=True))

@@ -21,9 +21,16 @@ def three_places(history):
     h.post("admin", community=SJM_COMMUNITY, grid=None, on_behalf_of={"name": "周先生", "phone": "13905801111"})
 
 
-@pytest.mark.parametrize(("who", "posted", "accepted"), [
-    ("admin", 3, 2), ("mzj", 3, 2), ("street_dg", 2, 2), ("community_xp", 1, 1), ("grid_xp1", 1, 1),
-])
+@pytest.mark.parametrize(
+    ("who", "posted", "accepted"),
+    [
+        ("admin", 3, 2),
+        ("mzj", 3, 2),
+        ("street_dg", 2, 2),
+        ("community_xp", 1, 1),
+        ("grid_xp1", 1, 1),
+    ],
+)
 def test_each_viewer_counts_only_their_area(three_places, api, who, posted, accepted):
     body = api(who).get("insights/dashboard", period="2026").json()
     assert (body["figures"]["posted"], body["figures"]["accepted"]) == (posted, accepted)
@@ -78,10 +85,16 @@ def test_an_organization_out_of_the_directory_is_not_published(three_places, api
     assert len(rows) == 2
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"period": "2026-13"}, "period"), ({"period": "last year"}, "period"), ({"period": "2026-05:2026-01"}, "period"),
-    ({"category": "nope"}, "category"), ({"org_type": "club"}, "org_type"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"period": "2026-13"}, "period"),
+        ({"period": "last year"}, "period"),
+        ({"period": "2026-05:2026-01"}, "period"),
+        ({"category": "nope"}, "category"),
+        ({"org_type": "club"}, "org_type"),
+    ],
+)
 def test_bad_filters_say_what_to_fix(three_places, api, params, field):
     response = api("street_dg").get("insights/dashboard", **params)
     assert response.status_code == 422

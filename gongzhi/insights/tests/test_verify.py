@@ -50,8 +50,13 @@ def _post(h, kind: str) -> Order:
 def _apply(h, o: Order, op: str, stars: int) -> bool:
     u, pk = h.u, o.pk
     o.refresh_from_db()
-    requester = "community_xp" if o.channel == "dispatch" else \
-        "resident_b" if o.requester and o.requester.username == "resident_b" else "resident_a"
+    requester = (
+        "community_xp"
+        if o.channel == "dispatch"
+        else "resident_b"
+        if o.requester and o.requester.username == "resident_b"
+        else "resident_a"
+    )
     handler = "org_b" if o.org and "互助会" in o.org.name else "org_a"
     calls = {
         "claim_a": lambda: services.order_claim(actor=u("org_a"), order_id=pk),
@@ -59,8 +64,9 @@ def _apply(h, o: Order, op: str, stars: int) -> bool:
         "accept": lambda: services.order_accept(actor=u(handler), order_id=pk),
         "reject": lambda: services.order_reject(actor=u(handler), order_id=pk, reason="人手不足"),
         "reassign_hall": lambda: services.order_reassign(actor=u("community_xp"), order_id=pk, org_id=None),
-        "complete": lambda: services.order_complete(actor=u(handler), order_id=pk, description="已上门完成服务。",
-                                                    photos=[jpeg()]),
+        "complete": lambda: services.order_complete(
+            actor=u(handler), order_id=pk, description="已上门完成服务。", photos=[jpeg()]
+        ),
         "rate_requester": lambda: services.order_rate(actor=u(requester), order_id=pk, stars=stars),
         "rate_staff": lambda: services.order_rate(actor=u("street_dg"), order_id=pk, stars=stars),
         "confirm": lambda: services.order_confirm(actor=u("community_xp"), order_id=pk),
@@ -79,8 +85,9 @@ def _apply(h, o: Order, op: str, stars: int) -> bool:
     return True
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_random_histories_leave_no_difference(history, data):
     sid = transaction.savepoint_create()
@@ -164,19 +171,24 @@ def test_orders_nobody_holds_have_no_organization_cells(history):
     assert not Tally.objects.filter(grain__in=org_grains, org_id=0).exists()
     # one cell per grain and period: a month, a year, and year to date from the order's month to November
     month = timezone.localtime(waiting.created_at).month
-    assert Tally.objects.filter(grain__in=[g.code for g in GRAINS if not g.org], posted=1).count() == \
-        sum(12 - month if g.period == YTD else 1 for g in GRAINS if not g.org)
+    assert Tally.objects.filter(grain__in=[g.code for g in GRAINS if not g.org], posted=1).count() == sum(
+        12 - month if g.period == YTD else 1 for g in GRAINS if not g.org
+    )
     history.claim(waiting, "org_b", after={"minutes": 10})
     org_b = Organization.objects.get(name__contains="邻里互助会")
-    assert Tally.objects.filter(grain__in=org_grains, org_id=org_b.pk).count() == \
-        sum(12 - month if g.period == YTD else 1 for g in GRAINS if g.org)
+    assert Tally.objects.filter(grain__in=org_grains, org_id=org_b.pk).count() == sum(
+        12 - month if g.period == YTD else 1 for g in GRAINS if g.org
+    )
     assert not Tally.objects.filter(grain__in=org_grains, org_id=0).exists()
     assert verify().ok
 
 
 def _cells(grains: list[int]) -> list[tuple]:
-    return sorted(Tally.objects.filter(grain__in=grains).values_list("grain", "month", "street_id", "area_id",
-                                                                     "org_id", "posted", "taken", "done", "r4"))
+    return sorted(
+        Tally.objects.filter(grain__in=grains).values_list(
+            "grain", "month", "street_id", "area_id", "org_id", "posted", "taken", "done", "r4"
+        )
+    )
 
 
 def _migrate_again(history, name: str, grains: list[int]) -> None:

@@ -81,8 +81,11 @@ def endpoint(receiver: Receiver) -> Callable[..., Any]:
 
     def make(kinds: list[str] | None = None, **extra: Any) -> WebhookEndpoint:
         return WebhookEndpoint.objects.create(
-            name=extra.pop("name", "区网格化平台"), url=extra.pop("url", receiver.url), secret=SECRET,
-            kinds=kinds or [], **extra,
+            name=extra.pop("name", "区网格化平台"),
+            url=extra.pop("url", receiver.url),
+            secret=SECRET,
+            kinds=kinds or [],
+            **extra,
         )
 
     return make

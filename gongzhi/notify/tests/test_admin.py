@@ -14,8 +14,13 @@ NEW_SECRET = "a-brand-new-secret-0123456789"
 
 
 def _form(**extra):
-    return {"name": "12345 热线对接", "url": "https://hotline.example.gov.cn/hook", "kinds": '["orders."]',
-            "active": "on", **extra}
+    return {
+        "name": "12345 热线对接",
+        "url": "https://hotline.example.gov.cn/hook",
+        "kinds": '["orders."]',
+        "active": "on",
+        **extra,
+    }
 
 
 def test_create_needs_a_secret_and_never_shows_it(web):

@@ -21,8 +21,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _notify(recipients, n=1, **extra):
-    return notify(recipients=recipients, kind="orders.completed", title="您的需求已办结，请评价", body="请为本次服务打分。",
-                  url="/orders/7/", event_key=f"order:7:event:{n}", **extra)
+    return notify(
+        recipients=recipients,
+        kind="orders.completed",
+        title="您的需求已办结，请评价",
+        body="请为本次服务打分。",
+        url="/orders/7/",
+        event_key=f"order:7:event:{n}",
+        **extra,
+    )
 
 
 def _webhook_message() -> OutboxMessage:
@@ -278,4 +285,3 @@ def test_sweep_queues_a_run_for_due_messages_when_none_is_queued(user, endpoint,
     assert outbox_sweep().queued is True
     assert outbox_sweep().queued is False  # already queued
     assert _queued_runs().count() == 1
-

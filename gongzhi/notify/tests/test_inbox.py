@@ -18,8 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 def _note(username_user, n, *, read=False, url="/orders/1/", minutes_ago=0):
-    [note] = notify(recipients=[username_user], kind="orders.accepted", title=f"消息{n}", body=f"内容{n}",
-                    url=url, event_key=f"test:{n}")
+    [note] = notify(
+        recipients=[username_user],
+        kind="orders.accepted",
+        title=f"消息{n}",
+        body=f"内容{n}",
+        url=url,
+        event_key=f"test:{n}",
+    )
     changes = {"created_at": timezone.now() - timedelta(minutes=minutes_ago)}
     if read:
         changes["read_at"] = timezone.now()
@@ -115,7 +121,7 @@ def test_page_lists_my_notifications_unread_in_bold(web, inbox):
     assert html.index("消息3") < html.index("消息2") < html.index("消息1")
     assert "消息4" not in html
     assert html.count('data-unread="1"') == 2
-    assert "<strong><a href=\"/inbox/" in html  # unread titles are bold links
+    assert '<strong><a href="/inbox/' in html  # unread titles are bold links
     assert 'data-testid="inbox-unread">2<' in html
 
 
@@ -131,7 +137,9 @@ def test_page_needs_login(web):
 
 def test_htmx_mark_read_swaps_the_item_and_the_count(web, inbox):
     notes, _other = inbox
-    response = web("resident_a").post(f"/inbox/{notes[2].pk}/read/", {"next": "/inbox/"}, headers={"HX-Request": "true"})
+    response = web("resident_a").post(
+        f"/inbox/{notes[2].pk}/read/", {"next": "/inbox/"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert f'id="n-{notes[2].pk}"' in html and 'data-unread="0"' in html

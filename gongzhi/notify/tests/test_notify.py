@@ -16,8 +16,13 @@ pytestmark = pytest.mark.django_db
 
 def _notify(recipients, event_key="order:1:event:1", **extra):
     return notify(
-        recipients=recipients, kind=extra.pop("kind", "orders.completed"), title="您的需求已办结，请评价",
-        body="海韵社工已完成上门服务。", url="/orders/1/", event_key=event_key, **extra,
+        recipients=recipients,
+        kind=extra.pop("kind", "orders.completed"),
+        title="您的需求已办结，请评价",
+        body="海韵社工已完成上门服务。",
+        url="/orders/1/",
+        event_key=event_key,
+        **extra,
     )
 
 
@@ -29,12 +34,19 @@ def test_notify_writes_inbox_and_outbox_rows(with_email, user, endpoint):
 
     assert [n.recipient.username for n in rows] == ["resident_a", "resident_b"]
     first = Notification.objects.get(recipient=resident)
-    assert (first.target_type, first.target_id, first.url, first.read_at) == ("areas.area", str(community.pk), "/orders/1/", None)
+    assert (first.target_type, first.target_id, first.url, first.read_at) == (
+        "areas.area",
+        str(community.pk),
+        "/orders/1/",
+        None,
+    )
     assert first.data == {"order": 1}
     outbox = OutboxMessage.objects.order_by("recipient__username", "channel")
     # resident_a has an email address: email + webhook; resident_b has none: webhook only.
     assert [(m.recipient.username, m.channel, m.endpoint_id) for m in outbox] == [
-        ("resident_a", Channel.EMAIL, None), ("resident_a", Channel.WEBHOOK, hook.pk), ("resident_b", Channel.WEBHOOK, hook.pk),
+        ("resident_a", Channel.EMAIL, None),
+        ("resident_a", Channel.WEBHOOK, hook.pk),
+        ("resident_b", Channel.WEBHOOK, hook.pk),
     ]
     assert all(m.status == Status.PENDING and m.attempts == 0 for m in outbox)
     email = outbox[0].payload
@@ -93,8 +105,10 @@ def test_webhooks_receive_only_the_kinds_they_subscribe_to(user, endpoint):
     assert list(OutboxMessage.objects.values_list("endpoint", flat=True)) == [orders.pk]
 
 
-@given(prefix=st.sampled_from(["orders", "orders.", "orders.completed", "*"]),
-       kind=st.from_regex(r"[a-z]{1,8}(\.[a-z]{1,8}){0,2}", fullmatch=True))
+@given(
+    prefix=st.sampled_from(["orders", "orders.", "orders.completed", "*"]),
+    kind=st.from_regex(r"[a-z]{1,8}(\.[a-z]{1,8}){0,2}", fullmatch=True),
+)
 @settings(max_examples=60, deadline=None)
 def test_kind_prefix_matches_whole_segments(prefix, kind):
     endpoint = WebhookEndpoint(kinds=[prefix])
@@ -108,8 +122,16 @@ def test_no_recipients_is_nothing(db):
     assert Notification.objects.count() == 0
 
 
-@pytest.mark.parametrize("bad", [{"event_key": ""}, {"kind": ""}, {"url": "javascript:alert(1)"}, {"url": "//evil.example/"},
-                                 {"event_key": "k" * 201}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"event_key": ""},
+        {"kind": ""},
+        {"url": "javascript:alert(1)"},
+        {"url": "//evil.example/"},
+        {"event_key": "k" * 201},
+    ],
+)
 def test_programming_errors_are_refused(user, bad):
     args = {"recipients": [user("resident_a")], "kind": "orders.completed", "title": "x", "event_key": "k", **bad}
     with pytest.raises(ValueError):

@@ -27,8 +27,14 @@ def _seed() -> None:
     resident = User.objects.get(username="resident_a")
     Notification.objects.filter(recipient=resident).delete()
     for n in (1, 2):
-        notify(recipients=[resident], kind="orders.accepted", title=f"您的需求已被接单（{n}）",
-               body="海韵社工将在两天内上门。", url="/inbox/", event_key=f"e2e:{n}")
+        notify(
+            recipients=[resident],
+            kind="orders.accepted",
+            title=f"您的需求已被接单（{n}）",
+            body="海韵社工将在两天内上门。",
+            url="/inbox/",
+            event_key=f"e2e:{n}",
+        )
 
 
 def test_mark_read_and_read_all_without_reloading(page):

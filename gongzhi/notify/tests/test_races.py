@@ -16,8 +16,10 @@ from .test_delivery import make_messages
 # Serialized rollback gives back the rows migrations seed (the categories) that the flush removes.
 pytestmark = [
     pytest.mark.postgres_only,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL (SQLite's test database is not shared between threads)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL (SQLite's test database is not shared between threads)",
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

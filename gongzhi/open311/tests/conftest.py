@@ -30,23 +30,54 @@ CONTAINERS = {"services", "service_requests", "attributes", "values", "errors", 
 
 # The spec's own schemas do not cover these three documents; these follow its field tables.
 DISCOVERY_SCHEMA = {
-    "type": "object", "required": ["changeset", "contact", "key_service", "endpoints"],
+    "type": "object",
+    "required": ["changeset", "contact", "key_service", "endpoints"],
     "properties": {
-        "changeset": {"type": "string"}, "contact": {"type": "string"}, "key_service": {"type": "string"},
-        "endpoints": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["specification", "url", "changeset", "type", "formats"],
-            "properties": {"specification": {"type": "string"}, "url": {"type": "string", "format": "uri"},
-                           "changeset": {"type": "string"}, "type": {"enum": ["production", "test"]},
-                           "formats": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}},
+        "changeset": {"type": "string"},
+        "contact": {"type": "string"},
+        "key_service": {"type": "string"},
+        "endpoints": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["specification", "url", "changeset", "type", "formats"],
+                "properties": {
+                    "specification": {"type": "string"},
+                    "url": {"type": "string", "format": "uri"},
+                    "changeset": {"type": "string"},
+                    "type": {"enum": ["production", "test"]},
+                    "formats": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                },
+            },
+        },
     },
 }
-ERRORS_SCHEMA = {"type": "array", "minItems": 1, "items": {
-    "type": "object", "required": ["code", "description"], "additionalProperties": False,
-    "properties": {"code": {"type": "integer"}, "description": {"type": "string", "minLength": 1}}}}
-CREATED_SCHEMA = {"type": "array", "minItems": 1, "maxItems": 1, "items": {
-    "type": "object", "required": ["service_request_id"], "not": {"required": ["token"]},
-    "properties": {"service_request_id": {"type": "string"}, "service_notice": {"type": ["string", "null"]},
-                   "account_id": {"type": ["string", "null"]}}}}
+ERRORS_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["code", "description"],
+        "additionalProperties": False,
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string", "minLength": 1}},
+    },
+}
+CREATED_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["service_request_id"],
+        "not": {"required": ["token"]},
+        "properties": {
+            "service_request_id": {"type": "string"},
+            "service_notice": {"type": ["string", "null"]},
+            "account_id": {"type": ["string", "null"]},
+        },
+    },
+}
 
 _checker = FormatChecker()
 
@@ -54,8 +85,9 @@ _checker = FormatChecker()
 @_checker.checks("date-time", raises=ValueError)
 def _date_time(value: object) -> bool:
     # RFC 3339 with an explicit offset, as the spec requires (the w3 subset of ISO 8601).
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
-                                                      value):
+    if not isinstance(value, str) or not re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", value
+    ):
         return False
     return datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
 
@@ -66,8 +98,10 @@ def _uri(value: object) -> bool:
 
 
 def _registry() -> Registry:
-    resources = [(p.name, Resource.from_contents(json.loads(p.read_text("utf-8")), default_specification=DRAFT7))
-                 for p in SCHEMAS.glob("*.json")]
+    resources = [
+        (p.name, Resource.from_contents(json.loads(p.read_text("utf-8")), default_specification=DRAFT7))
+        for p in SCHEMAS.glob("*.json")
+    ]
     return Registry().with_resources(resources)
 
 
@@ -77,8 +111,10 @@ REGISTRY = _registry()
 def validate(schema: str | dict[str, Any], document: Any) -> None:
     """Raise if ``document`` does not follow the named spec schema file (or the given schema)."""
     contents = REGISTRY[schema].contents if isinstance(schema, str) else schema
-    errors = sorted(Draft7Validator(contents, registry=REGISTRY, format_checker=_checker).iter_errors(document),
-                    key=lambda e: list(e.path))
+    errors = sorted(
+        Draft7Validator(contents, registry=REGISTRY, format_checker=_checker).iter_errors(document),
+        key=lambda e: list(e.path),
+    )
     assert not errors, "; ".join(f"{list(e.path)}: {e.message}" for e in errors)
 
 
@@ -121,8 +157,9 @@ class Open311Client:
 
     def post(self, path: str, data: dict[str, Any] | list[tuple[str, Any]], **extra: Any) -> Any:
         body = urlencode(data, doseq=True)
-        return self.client.post(BASE + path, body, content_type="application/x-www-form-urlencoded; charset=utf-8",
-                                **extra)
+        return self.client.post(
+            BASE + path, body, content_type="application/x-www-form-urlencoded; charset=utf-8", **extra
+        )
 
     def both(self, path: str, **params: Any) -> tuple[Any, Any]:
         """The same call as JSON and as XML; checks that they say the same thing and returns both."""
@@ -141,9 +178,17 @@ def o311(demo: None) -> Open311Client:
 
 
 def request_fields(**fields: Any) -> dict[str, Any]:
-    base = {"api_key": DEMO_KEY, "service_code": "property_repair", "address_string": ADDRESS_XP,
-            "description": "楼道灯坏了一个月，晚上上下楼很危险。", "attribute[where]": "stairwell",
-            "first_name": "明", "last_name": "王", "phone": "13812345678", "email": "wang@example.cn"}
+    base = {
+        "api_key": DEMO_KEY,
+        "service_code": "property_repair",
+        "address_string": ADDRESS_XP,
+        "description": "楼道灯坏了一个月，晚上上下楼很危险。",
+        "attribute[where]": "stairwell",
+        "first_name": "明",
+        "last_name": "王",
+        "phone": "13812345678",
+        "email": "wang@example.cn",
+    }
     base.update(fields)
     return {k: v for k, v in base.items() if v is not None}
 

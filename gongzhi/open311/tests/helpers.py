@@ -28,12 +28,17 @@ def claim(order_id: int) -> None:
 
 def complete(order_id: int) -> None:
     claim(order_id)
-    services.order_complete(actor=person("org_a"), order_id=order_id, description="已上门更换楼道灯。",
-                            photos=[photo()], people_served=1)
+    services.order_complete(
+        actor=person("org_a"), order_id=order_id, description="已上门更换楼道灯。", photos=[photo()], people_served=1
+    )
 
 
 def forward_to_health(order_id: int) -> None:
     """转办 to 区卫健局, whose staff member dept_wj exists in the demo."""
     dept = Department.objects.get(name="区卫健局", area__code="330903")
-    services.order_forward(actor=person("community_xp"), order_id=order_id, department_id=dept.pk,
-                           note="请卫健局协助，联系人电话 13900001111")
+    services.order_forward(
+        actor=person("community_xp"),
+        order_id=order_id,
+        department_id=dept.pk,
+        note="请卫健局协助，联系人电话 13900001111",
+    )

@@ -28,8 +28,13 @@ def test_demo_key_is_for_donggang(demo):
 
 def test_readme_curl_example(o311):
     """The README's curl call: the demo key, a service and 兴普社区 named in the address."""
-    fields = {"api_key": "demo-open311-key", "service_code": "property_repair", "attribute[where]": "stairwell",
-              "address_string": "浙江省舟山市普陀区东港街道兴普社区3号楼", "description": "3号楼楼道灯坏了，晚上很黑"}
+    fields = {
+        "api_key": "demo-open311-key",
+        "service_code": "property_repair",
+        "attribute[where]": "stairwell",
+        "address_string": "浙江省舟山市普陀区东港街道兴普社区3号楼",
+        "description": "3号楼楼道灯坏了，晚上很黑",
+    }
     response = o311.post("requests.json", fields)
     assert response.status_code == 200, response.content.decode()
     assert response.json()[0]["service_request_id"].isdigit()

@@ -19,8 +19,15 @@ from gongzhi.orders.models import Order
 def other_district(demo):
     """定海区, served as a second Open311 jurisdiction."""
     city = Area.objects.get(code="3309")
-    area = Area.objects.create(code="330902", name="定海区", short_name="定海区", level="district", parent=city,
-                               path=f"{city.path}330902/", depth=city.depth + 1)
+    area = Area.objects.create(
+        code="330902",
+        name="定海区",
+        short_name="定海区",
+        level="district",
+        parent=city,
+        path=f"{city.path}330902/",
+        depth=city.depth + 1,
+    )
     Jurisdiction.objects.create(area=area)
     return area
 
@@ -42,6 +49,7 @@ def post_refused(o311, status, fmt="json", **fields):
 
 
 # ---- 403: the key ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("key", [None, "", "   ", "not-a-key", "demo-open311-KEY"])
 def test_missing_or_wrong_key(o311, key):
@@ -76,14 +84,27 @@ def test_the_service_layer_holds_the_scope_too(user):
 
     key, _raw = api_key_issue(actor=None, name="兴普小程序", area_code="330903003005")
     with pytest.raises(PermissionDenied):
-        order_create(actor=key.user, channel="open311", category="legal", title="咨询", description="咨询工资问题",
-                     community="330903003008")
+        order_create(
+            actor=key.user,
+            channel="open311",
+            category="legal",
+            title="咨询",
+            description="咨询工资问题",
+            community="330903003008",
+        )
     with pytest.raises(PermissionDenied):  # nor may a resident pass their need off as an Open311 one elsewhere
-        order_create(actor=user("resident_a"), channel="open311", category="legal", title="咨询",
-                     description="咨询工资问题", community="330903003008")
+        order_create(
+            actor=user("resident_a"),
+            channel="open311",
+            category="legal",
+            title="咨询",
+            description="咨询工资问题",
+            community="330903003008",
+        )
 
 
 # ---- 404: what does not exist ------------------------------------------------------------------
+
 
 def test_unknown_service_code_is_404(o311):
     assert "service_code" in post_refused(o311, 404, service_code="no_such_service")
@@ -101,12 +122,15 @@ def test_unknown_jurisdiction_is_404(o311):
     post_refused(o311, 404, jurisdiction_id="330902")  # 定海区: not served here
 
 
-@pytest.mark.parametrize("path", ["services.html", "requests", "discovery.yaml", "v3/services.json", "requests/1/x.json"])
+@pytest.mark.parametrize(
+    "path", ["services.html", "requests", "discovery.yaml", "v3/services.json", "requests/1/x.json"]
+)
 def test_unknown_paths_are_404_in_the_spec_format(o311, path):
     refused(o311.client.get(f"/open311/v2/{path}"), 404)
 
 
 # ---- 400: the rest -----------------------------------------------------------------------------
+
 
 def test_missing_service_code(o311):
     assert "service_code" in post_refused(o311, 400, service_code=None)
@@ -143,8 +167,16 @@ def test_description_over_4000_characters(o311):
     assert "4000" in post_refused(o311, 400, description="灯" * 4001)
 
 
-@pytest.mark.parametrize("field,value", [("phone", "电话138"), ("email", "not-an-email"), ("media_url", "ftp://x/y.jpg"),
-                                         ("media_url", "javascript:alert(1)"), ("first_name", "名" * 51)])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("phone", "电话138"),
+        ("email", "not-an-email"),
+        ("media_url", "ftp://x/y.jpg"),
+        ("media_url", "javascript:alert(1)"),
+        ("first_name", "名" * 51),
+    ],
+)
 def test_bad_requester_fields(o311, field, value):
     assert field in post_refused(o311, 400, **{field: value})
 
@@ -154,20 +186,35 @@ def test_required_attribute_missing(o311):
     assert "attribute[where]" in text and "required" in text
 
 
-@pytest.mark.parametrize("fields", [
-    {"attribute[where]": "garden"},                                 # not an option
-    {"attribute[where][]": ["roof", "lift"]},                       # two values for a single-value list
-    {"attribute[colour]": "red"},                                   # not a question of this service
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"attribute[where]": "garden"},  # not an option
+        {"attribute[where][]": ["roof", "lift"]},  # two values for a single-value list
+        {"attribute[colour]": "red"},  # not a question of this service
+    ],
+)
 def test_bad_attributes(o311, fields):
     post_refused(o311, 400, **fields)
 
 
-@pytest.mark.parametrize("code,value", [("age", "eighty"), ("first_visit", "next monday"), ("help_needed", "dance"),
-                                        ("building", "3号楼\n2单元"), ("phone_notice", "ok")])
+@pytest.mark.parametrize(
+    "code,value",
+    [
+        ("age", "eighty"),
+        ("first_visit", "next monday"),
+        ("help_needed", "dance"),
+        ("building", "3号楼\n2单元"),
+        ("phone_notice", "ok"),
+    ],
+)
 def test_bad_answers_by_datatype(o311, code, value):
-    text = post_refused(o311, 400, service_code="elderly_care",
-                        **{"attribute[where]": None, "attribute[living_alone]": "yes", f"attribute[{code}]": value})
+    text = post_refused(
+        o311,
+        400,
+        service_code="elderly_care",
+        **{"attribute[where]": None, "attribute[living_alone]": "yes", f"attribute[{code}]": value},
+    )
     assert f"attribute[{code}]" in text
 
 
@@ -189,14 +236,23 @@ def test_wrong_method(o311):
     refused(o311.client.post("/open311/v2/services.json"), 400)
 
 
-@pytest.mark.parametrize("params", [
-    {"start_date": "yesterday"}, {"end_date": "2026-13-01"},
-    {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-04-02T00:00:00Z"},   # 91 days
-    {"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-02-01T00:00:00Z"},   # backwards
-    {"status": "pending"}, {"status": "open,done"}, {"service_code": "no_such_service"},
-    {"service_request_id": "1,abc"}, {"page": "0"}, {"page_size": "1001"}, {"page_size": "ten"},
-    {"extensions": "yes"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start_date": "yesterday"},
+        {"end_date": "2026-13-01"},
+        {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-04-02T00:00:00Z"},  # 91 days
+        {"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-02-01T00:00:00Z"},  # backwards
+        {"status": "pending"},
+        {"status": "open,done"},
+        {"service_code": "no_such_service"},
+        {"service_request_id": "1,abc"},
+        {"page": "0"},
+        {"page_size": "1001"},
+        {"page_size": "ten"},
+        {"extensions": "yes"},
+    ],
+)
 def test_bad_filters(o311, params):
     refused(o311.get("requests.json", **params), 400)
 
@@ -220,8 +276,15 @@ def test_odd_ids_are_404_not_500(o311, request_id):
     refused(o311.get(f"requests/{request_id}.json"), 404)
 
 
-@pytest.mark.parametrize("params", [{"service_request_id": "99999999999999999999999"}, {"page": "²"},
-                                    {"start_date": "9999-12-31T23:59:59-12:00"}, {"end_date": "0001-01-01"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"service_request_id": "99999999999999999999999"},
+        {"page": "²"},
+        {"start_date": "9999-12-31T23:59:59-12:00"},
+        {"end_date": "0001-01-01"},
+    ],
+)
 def test_odd_filters_are_400_not_500(o311, params):
     refused(o311.get("requests.json", **params), 400)
 
@@ -250,8 +313,10 @@ def test_no_filter_value_breaks_the_list(o311, start, end, status, page, ids):
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=40) | st.from_regex(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?",
-                                                 fullmatch=True))
+@given(
+    text=st.text(max_size=40)
+    | st.from_regex(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?", fullmatch=True)
+)
 def test_parse_datetime_answers_or_refuses(text):
     try:
         parsed = parse_datetime(text)
@@ -265,6 +330,8 @@ def test_address_naming_two_communities(o311):
     assert "兴普社区" in text and "文康社区" in text and "several communities" in text
     # A key for one of them settles it: the community inside the key's area is meant.
     _key, raw = api_key_issue(actor=None, name="文康小程序", area_code="330903003008")
-    response = o311.post("requests.json", request_fields(api_key=raw, address_string="东港街道兴普社区与文康社区交界处"))
+    response = o311.post(
+        "requests.json", request_fields(api_key=raw, address_string="东港街道兴普社区与文康社区交界处")
+    )
     assert response.status_code == 200
     assert Order.objects.get(pk=int(response.json()[0]["service_request_id"])).community.code == "330903003008"

@@ -46,8 +46,9 @@ def test_only_admins_issue_or_revoke(user, username):
         api_key_revoke(actor=user(username), key_id=key.pk)
 
 
-@pytest.mark.parametrize("area,name", [("999999", "城市App"), ("330902", "城市App"), ("330903003", ""),
-                                       ("330903003", "名" * 101)])
+@pytest.mark.parametrize(
+    "area,name", [("999999", "城市App"), ("330902", "城市App"), ("330903003", ""), ("330903003", "名" * 101)]
+)
 def test_issue_checks_name_and_area(demo, area, name):
     with pytest.raises(ValidationFailed):
         api_key_issue(actor=None, name=name, area_code=area)

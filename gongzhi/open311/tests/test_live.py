@@ -29,8 +29,12 @@ def server(live_server: Any) -> str:
 def call(url: str, body: bytes | None = None) -> tuple[int, str, bytes]:
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"} if body is not None else {}
     assert url.startswith("http://")
-    request = urllib.request.Request(url, data=body, headers=headers,  # noqa: S310 - our live test server
-                                     method="POST" if body is not None else "GET")
+    request = urllib.request.Request(  # noqa: S310 - our live test server
+        url,
+        data=body,
+        headers=headers,
+        method="POST" if body is not None else "GET",
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our own live test server
             return response.status, response.headers["Content-Type"], response.read()
@@ -57,14 +61,25 @@ def test_the_spec_examples_end_to_end(server):
     validate("service-definition.json", json.loads(body))
 
     # POST Service Request, body built like the spec's example request.
-    form = urlencode([
-        ("api_key", DEMO_KEY), ("jurisdiction_id", "330903"), ("service_code", "property_repair"),
-        ("lat", "29.9695"), ("long", "122.340"), ("address_string", ADDRESS_XP), ("email", "smit333@example.cn"),
-        ("device_id", "tt222111"), ("account_id", "123456"), ("first_name", "明"), ("last_name", "王"),
-        ("phone", "13812345678"), ("description", "楼道灯坏了一个月，晚上上下楼很危险。"),
-        ("media_url", "http://farm3.static.flickr.com/2002/2212426634_5ed477a060.jpg"),
-        ("attribute[where]", "stairwell"),
-    ]).encode("utf-8")
+    form = urlencode(
+        [
+            ("api_key", DEMO_KEY),
+            ("jurisdiction_id", "330903"),
+            ("service_code", "property_repair"),
+            ("lat", "29.9695"),
+            ("long", "122.340"),
+            ("address_string", ADDRESS_XP),
+            ("email", "smit333@example.cn"),
+            ("device_id", "tt222111"),
+            ("account_id", "123456"),
+            ("first_name", "明"),
+            ("last_name", "王"),
+            ("phone", "13812345678"),
+            ("description", "楼道灯坏了一个月，晚上上下楼很危险。"),
+            ("media_url", "http://farm3.static.flickr.com/2002/2212426634_5ed477a060.jpg"),
+            ("attribute[where]", "stairwell"),
+        ]
+    ).encode("utf-8")
     status, kind, body = call(f"{url}/requests.xml", form)
     assert (status, kind) == (200, "text/xml; charset=utf-8"), body.decode()
     created = parse_xml(body).find("request")

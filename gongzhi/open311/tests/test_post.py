@@ -61,16 +61,28 @@ def test_address_without_a_community_falls_back_to_coordinates(post_request):
 
 def test_attributes_of_every_datatype_are_stored_and_shown_to_handlers(o311):
     fields = request_fields(
-        service_code="elderly_care", **{"attribute[where]": None},
-        **{"attribute[living_alone]": "yes", "attribute[age]": "82", "attribute[first_visit]": "2026-12-01T09:00:00Z",
-           "attribute[building]": "3号楼2单元", "attribute[situation]": "腿脚不便\n子女在外地"})
+        service_code="elderly_care",
+        **{"attribute[where]": None},
+        **{
+            "attribute[living_alone]": "yes",
+            "attribute[age]": "82",
+            "attribute[first_visit]": "2026-12-01T09:00:00Z",
+            "attribute[building]": "3号楼2单元",
+            "attribute[situation]": "腿脚不便\n子女在外地",
+        },
+    )
     body = [*fields.items(), ("attribute[help_needed][]", "clean"), ("attribute[help_needed][]", "company")]
     response = o311.post("requests.json", body)
     assert response.status_code == 200, response.content.decode()
     order = Order.objects.get(pk=int(response.json()[0]["service_request_id"]))
     assert Submission.objects.get(order=order).attributes == {
-        "living_alone": "yes", "age": "82", "first_visit": "2026-12-01T17:00:00+08:00", "building": "3号楼2单元",
-        "situation": "腿脚不便\n子女在外地", "help_needed": ["clean", "company"]}
+        "living_alone": "yes",
+        "age": "82",
+        "first_visit": "2026-12-01T17:00:00+08:00",
+        "building": "3号楼2单元",
+        "situation": "腿脚不便\n子女在外地",
+        "help_needed": ["clean", "company"],
+    }
     # Those who handle the order read the answers in its description.
     assert "老人是否独居？：是" in order.description
     assert "需要哪些帮助？（可多选）：打扫卫生、陪伴聊天" in order.description
@@ -78,8 +90,10 @@ def test_attributes_of_every_datatype_are_stored_and_shown_to_handlers(o311):
 
 
 def test_a_single_multivalue_answer_may_come_without_brackets(o311):
-    fields = request_fields(service_code="elderly_care", **{"attribute[where]": None, "attribute[living_alone]": "no",
-                                                            "attribute[help_needed]": "bath"})
+    fields = request_fields(
+        service_code="elderly_care",
+        **{"attribute[where]": None, "attribute[living_alone]": "no", "attribute[help_needed]": "bath"},
+    )
     response = o311.post("requests.json", fields)
     assert response.status_code == 200, response.content.decode()
     order_id = int(response.json()[0]["service_request_id"])
@@ -87,8 +101,9 @@ def test_a_single_multivalue_answer_may_come_without_brackets(o311):
 
 
 def test_empty_parameters_count_as_absent(post_request):
-    created = post_request(jurisdiction_id="", lat="", long="", email="", media_url="", account_id="",
-                           **{"attribute[where]": "roof"})
+    created = post_request(
+        jurisdiction_id="", lat="", long="", email="", media_url="", account_id="", **{"attribute[where]": "roof"}
+    )
     submission = Submission.objects.get(order_id=int(created["service_request_id"]))
     assert (submission.lat, submission.email, submission.media_url) == (None, "", "")
 
@@ -136,9 +151,15 @@ def test_api_key_may_come_in_the_query_string(o311):
 
 # Text a person might type: Chinese, Latin letters, punctuation, line breaks and XML's special
 # characters — but no digits or '@', which the published copy masks when they look like phones or emails.
-TEXT = st.text(alphabet=st.sampled_from(
-    "楼道灯坏了晚上上下楼很危险独居老人需要帮助请尽快处理，。！？、（）《》“”：；"
-    + string.ascii_letters + " \n<>&\"'/"), min_size=1, max_size=300).filter(lambda s: s.strip())
+TEXT = st.text(
+    alphabet=st.sampled_from(
+        "楼道灯坏了晚上上下楼很危险独居老人需要帮助请尽快处理，。！？、（）《》“”：；"
+        + string.ascii_letters
+        + " \n<>&\"'/"
+    ),
+    min_size=1,
+    max_size=300,
+).filter(lambda s: s.strip())
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -42,14 +42,24 @@ def test_newest_first_and_id_list_overrides_every_other_filter(o311, post_reques
     age(a, 200)
     assert ids(o311.get("requests.json")) == [c, b]
     # service_request_id overrides the rest: the old one is found, the other filters are ignored.
-    assert set(ids(o311.get("requests.json", service_request_id=f"{a}, {c}", status="closed",
-                            service_code="legal", start_date="2020-01-01"))) == {a, c}
+    assert set(
+        ids(
+            o311.get(
+                "requests.json",
+                service_request_id=f"{a}, {c}",
+                status="closed",
+                service_code="legal",
+                start_date="2020-01-01",
+            )
+        )
+    ) == {a, c}
 
 
 def test_service_code_filter(o311, post_request):
     repair = post_request()["service_request_id"]
-    care = post_request(service_code="elderly_care", **{"attribute[where]": None,
-                                                        "attribute[living_alone]": "no"})["service_request_id"]
+    care = post_request(service_code="elderly_care", **{"attribute[where]": None, "attribute[living_alone]": "no"})[
+        "service_request_id"
+    ]
     assert ids(o311.get("requests.json", service_code="elderly_care")) == [care]
     assert set(ids(o311.get("requests.json", service_code="elderly_care,property_repair"))) == {care, repair}
     assert ids(o311.get("requests.json", service_code="legal")) == []
@@ -62,13 +72,17 @@ def test_date_window_defaults_to_90_days(o311, post_request):
     assert set(ids(o311.get("requests.json"))) == {recent, older}
     # start alone: the 90 days after it.
     assert ids(o311.get("requests.json", start_date=(timezone.now() - timedelta(days=200)).isoformat())) == [oldest]
-    assert ids(o311.get("requests.json", start_date=(timezone.now() - timedelta(days=140)).isoformat())) == [older,
-                                                                                                           oldest]
+    assert ids(o311.get("requests.json", start_date=(timezone.now() - timedelta(days=140)).isoformat())) == [
+        older,
+        oldest,
+    ]
     end = (timezone.now() - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")
     # end alone: the 90 days before it.
     assert ids(o311.get("requests.json", end_date=end)) == [oldest]
-    window = {"start_date": (timezone.now() - timedelta(days=70)).isoformat(),
-              "end_date": (timezone.now() - timedelta(days=50)).isoformat()}
+    window = {
+        "start_date": (timezone.now() - timedelta(days=70)).isoformat(),
+        "end_date": (timezone.now() - timedelta(days=50)).isoformat(),
+    }
     assert ids(o311.get("requests.json", **window)) == [older]
     # Exactly 90 days is allowed; an empty start_date is the same as none.
     day = timezone.now().date()
@@ -134,8 +148,9 @@ def test_hand_off_to_a_department_in_the_history(o311, post_request):
     ]
     assert extended["extended_attributes"]["channel"] == "open311"
     assert extended["extended_attributes"]["community_code"] == "330903003005"
-    assert extended["attributes"] == [{"code": "where", "label": "哪里需要维修？",
-                                       "values": [{"key": "stairwell", "name": "楼道"}]}]
+    assert extended["attributes"] == [
+        {"code": "where", "label": "哪里需要维修？", "values": [{"key": "stairwell", "name": "楼道"}]}
+    ]
 
 
 def test_paging_extension(o311, post_request):
@@ -165,19 +180,37 @@ def test_queries_do_not_grow_with_the_list(o311, post_request):
 
 # ---- personal data and other channels ---------------------------------------------------------
 
+
 def test_personal_data_never_appears(o311, post_request):
     request_id = post_request(
-        first_name="明", last_name="王", phone="13812345678", email="wang.ming@example.cn", account_id="app-42",
+        first_name="明",
+        last_name="王",
+        phone="13812345678",
+        email="wang.ming@example.cn",
+        account_id="app-42",
         description="我姓王，电话13812345678，身份证330903198001011234，邮箱wang.ming@example.cn，家住3号楼201室",
-        address_string="浙江省舟山市普陀区东港街道兴普社区3号楼201室", lat="29.962512", long="122.340487",
-        **{"attribute[where]": "stairwell"})["service_request_id"]
+        address_string="浙江省舟山市普陀区东港街道兴普社区3号楼201室",
+        lat="29.962512",
+        long="122.340487",
+        **{"attribute[where]": "stairwell"},
+    )["service_request_id"]
     forward_to_health(int(request_id))  # the staff note names a phone number; notes are never published
     for extensions in ("false", "true"):
         for fmt in ("json", "xml"):
             body = o311.get(f"requests/{request_id}.{fmt}", extensions=extensions).content.decode()
             body += o311.get(f"requests.{fmt}", extensions=extensions).content.decode()
-            for secret in ("王明", "13812345678", "138-1234", "wang.ming", "330903198001011234", "201室", "13900001111",
-                           "app-42", "29.962512", "122.340487"):
+            for secret in (
+                "王明",
+                "13812345678",
+                "138-1234",
+                "wang.ming",
+                "330903198001011234",
+                "201室",
+                "13900001111",
+                "app-42",
+                "29.962512",
+                "122.340487",
+            ):
                 assert secret not in body, (secret, fmt, extensions)
     published = shown(o311, request_id)
     assert "138****5678" in published["description"]
@@ -189,9 +222,14 @@ def test_personal_data_never_appears(o311, post_request):
 @pytest.fixture
 def web_order(user):
     """A need resident_a posted on the web: not an Open311 request."""
-    return orders.order_create(actor=user("resident_a"), category="elderly_care", title="帮忙买菜",
-                               description="腿脚不便，想请人每周帮忙买两次菜。", community="330903003005",
-                               address="兴普社区3号楼201室")
+    return orders.order_create(
+        actor=user("resident_a"),
+        category="elderly_care",
+        title="帮忙买菜",
+        description="腿脚不便，想请人每周帮忙买两次菜。",
+        community="330903003005",
+        address="兴普社区3号楼201室",
+    )
 
 
 def test_orders_from_other_channels_are_not_published(o311, post_request, web_order):

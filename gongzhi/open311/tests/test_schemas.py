@@ -33,8 +33,14 @@ def test_services(o311):
     validate("services.json", services)
     by_code = {s["service_code"]: s for s in services}
     assert by_code["elderly_care"] == {
-        "service_code": "elderly_care", "service_name": "居家照料", "description": None, "metadata": True,
-        "type": "realtime", "keywords": "居家照料, 养老服务, elderly care", "group": "养老服务"}
+        "service_code": "elderly_care",
+        "service_name": "居家照料",
+        "description": None,
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "居家照料, 养老服务, elderly care",
+        "group": "养老服务",
+    }
     assert by_code["legal"]["metadata"] is False
     assert by_code["legal"]["group"] == "法律援助"
 
@@ -45,8 +51,14 @@ def test_service_definition_has_all_six_datatypes(o311):
     validate("service-definition.json", definition)
     attributes = definition["attributes"]
     assert [a["order"] for a in attributes] == sorted(a["order"] for a in attributes)
-    assert {a["datatype"] for a in attributes} == {"string", "number", "datetime", "text", "singlevaluelist",
-                                                   "multivaluelist"}
+    assert {a["datatype"] for a in attributes} == {
+        "string",
+        "number",
+        "datetime",
+        "text",
+        "singlevaluelist",
+        "multivaluelist",
+    }
     living_alone = next(a for a in attributes if a["code"] == "living_alone")
     assert living_alone["required"] is True
     assert living_alone["values"] == [{"key": "yes", "name": "是"}, {"key": "no", "name": "否"}]

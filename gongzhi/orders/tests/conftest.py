@@ -33,8 +33,15 @@ def need(api: Any) -> Callable[..., dict[str, Any]]:
 
     def post(username: str = "resident_a", **fields: Any) -> dict[str, Any]:
         grid = Area.objects.get(code=f"{XP}-001")
-        body = {"category": "elderly_care", "title": "帮忙买菜", "description": "腿脚不便，想请人每周帮忙买两次菜。",
-                "community": XP, "grid": grid.code, "address": "兴普社区3号楼201室", **fields}
+        body = {
+            "category": "elderly_care",
+            "title": "帮忙买菜",
+            "description": "腿脚不便，想请人每周帮忙买两次菜。",
+            "community": XP,
+            "grid": grid.code,
+            "address": "兴普社区3号楼201室",
+            **fields,
+        }
         response = api(username).post("orders", body)
         assert response.status_code == 201, response.content.decode()
         return response.json()

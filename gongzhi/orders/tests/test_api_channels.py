@@ -32,7 +32,12 @@ def test_a_resident_posts_a_need_on_the_web(need):
 
 
 def test_a_resident_may_post_only_in_their_own_community(api):
-    body = {"category": "elderly_care", "title": "帮忙买菜", "description": "想请人帮忙买菜。", "community": "330903003008"}
+    body = {
+        "category": "elderly_care",
+        "title": "帮忙买菜",
+        "description": "想请人帮忙买菜。",
+        "community": "330903003008",
+    }
     response = api("resident_a").post("orders", body)
     assert response.status_code == 403
     assert "社区" in response.json()["detail"]
@@ -55,8 +60,13 @@ def test_community_worker_dispatches_to_an_organization_which_accepts(api, need)
 
 
 def test_a_resident_cannot_dispatch(api):
-    body = {"category": "elderly_care", "title": "派单", "description": "想直接派给某组织。", "community": "330903003005",
-            "org": org_of("org_a").pk}
+    body = {
+        "category": "elderly_care",
+        "title": "派单",
+        "description": "想直接派给某组织。",
+        "community": "330903003005",
+        "org": org_of("org_a").pk,
+    }
     response = api("resident_a").post("orders", body)
     assert response.status_code == 403
     assert "派单" in response.json()["detail"]
@@ -79,16 +89,26 @@ def test_grid_worker_enters_a_need_for_a_resident_and_the_proxy_is_logged(api, n
 
 
 def test_a_proxy_entry_needs_the_residents_name(api):
-    body = {"category": "elderly_care", "title": "代办", "description": "代居民登记。", "community": "330903003005",
-            "grid": GRID_XP1, "on_behalf_of": {"name": "", "phone": "13905801234"}}
+    body = {
+        "category": "elderly_care",
+        "title": "代办",
+        "description": "代居民登记。",
+        "community": "330903003005",
+        "grid": GRID_XP1,
+        "on_behalf_of": {"name": "", "phone": "13905801234"},
+    }
     response = api("grid_xp1").post("orders", body)
     assert response.status_code == 422
     assert "姓名" in response.json()["errors"]["on_behalf_of.name"][0]
 
 
 def test_a_grid_worker_enters_only_for_their_own_grid(api):
-    body = {"category": "elderly_care", "title": "代办", "description": "代居民登记。",
-            "on_behalf_of": {"name": "陈先生", "phone": "13857001234"}}
+    body = {
+        "category": "elderly_care",
+        "title": "代办",
+        "description": "代居民登记。",
+        "on_behalf_of": {"name": "陈先生", "phone": "13857001234"},
+    }
     for place in [{"community": "330903003008"}, {"community": "330903003005", "grid": "330903003005-002"}]:
         response = api("grid_xp1").post("orders", {**body, **place})
         assert response.status_code == 403, place
@@ -97,20 +117,34 @@ def test_a_grid_worker_enters_only_for_their_own_grid(api):
 
 
 def test_street_staff_enters_a_hotline_call(api, need):
-    order = need("street_dg", channel="hotline", community="330903003008", grid=None,
-                 contact_name="陈先生", contact_phone="0580-3801234", address="文康社区2号楼")
+    order = need(
+        "street_dg",
+        channel="hotline",
+        community="330903003008",
+        grid=None,
+        contact_name="陈先生",
+        contact_phone="0580-3801234",
+        address="文康社区2号楼",
+    )
     stored = Order.objects.get(pk=order["id"])
     assert (order["channel"], order["community"]["code"], order["area"]["code"]) == (
-        "hotline", "330903003008", "330903003008")
-    assert (stored.contact_name, stored.contact_phone, stored.created_by) == ("陈先生", "0580-3801234",
-                                                                              person("street_dg"))
+        "hotline",
+        "330903003008",
+        "330903003008",
+    )
+    assert (stored.contact_name, stored.contact_phone, stored.created_by) == (
+        "陈先生",
+        "0580-3801234",
+        person("street_dg"),
+    )
     assert OrderEvent.objects.get(order=stored).data["channel"] == "hotline"
 
 
 def test_special_case_goes_to_the_department_by_the_matrix_which_signs_and_replies(api, need):
     district = Area.objects.get(code="330903")
-    ResponsibilityRule.objects.update_or_create(category=Category.objects.get(code="health"), area=district,
-                                                defaults={"department": department("区卫健局")})
+    ResponsibilityRule.objects.update_or_create(
+        category=Category.objects.get(code="health"), area=district, defaults={"department": department("区卫健局")}
+    )
     order = need(category="health_checkup", scenario="special", title="慢病老人上门体检")
     assert (order["state"], order["department"]["name"]) == ("forwarded", "区卫健局")
     assert OrderEvent.objects.get(order_id=order["id"]).data["auto_forwarded"] == "区卫健局"
@@ -128,8 +162,12 @@ def test_special_case_goes_to_the_department_by_the_matrix_which_signs_and_repli
     assert notified("resident_a", order["id"], "orders.replied")
 
     assert api("resident_a").post(f"orders/{order['id']}/rate", {"stars": 4}).status_code == 200
-    assert events(order["id"]) == [("created", "", "forwarded"), ("signed", "forwarded", "signed"),
-                                   ("replied", "signed", "completed"), ("rated", "completed", "closed")]
+    assert events(order["id"]) == [
+        ("created", "", "forwarded"),
+        ("signed", "forwarded", "signed"),
+        ("replied", "signed", "completed"),
+        ("rated", "completed", "closed"),
+    ]
     rating = Rating.objects.get(order_id=order["id"])
     assert (rating.rater_role, rating.org) == ("requester", None)
 
@@ -156,7 +194,11 @@ def test_department_returns_a_case_with_a_reason(api, need):
     stored = Order.objects.get(pk=order["id"])
     assert (stored.state, stored.department) == ("pending", None)
     last = OrderEvent.objects.filter(order=stored).last()
-    assert (last.action, last.note, last.data["department"]) == ("returned", "属于养老服务，不属卫健职责", department().pk)
+    assert (last.action, last.note, last.data["department"]) == (
+        "returned",
+        "属于养老服务，不属卫健职责",
+        department().pk,
+    )
     assert notified("community_xp", stored.pk, "orders.returned")
     # Back in the hall, and no longer the department's.
     assert api("dept_wj").get(f"orders/{stored.pk}").status_code == 404
@@ -171,7 +213,9 @@ def test_rejected_dispatch_is_reassigned_to_another_organization_which_accepts(a
     assert notified("community_xp", order["id"], "orders.rejected")
     assert api("org_a").get(f"orders/{order['id']}").status_code == 404
 
-    reassigned = api("community_xp").post(f"orders/{order['id']}/reassign", {"org": org_of("org_b").pk, "note": "请支援"})
+    reassigned = api("community_xp").post(
+        f"orders/{order['id']}/reassign", {"org": org_of("org_b").pk, "note": "请支援"}
+    )
     assert reassigned.status_code == 200, reassigned.content
     assert (reassigned.json()["state"], reassigned.json()["org"]["id"]) == ("pending", org_of("org_b").pk)
     assert notified("org_b", order["id"], "orders.reassigned")
@@ -179,8 +223,12 @@ def test_rejected_dispatch_is_reassigned_to_another_organization_which_accepts(a
     assert api("org_a").post(f"orders/{order['id']}/accept").status_code == 404
     accepted = api("org_b").post(f"orders/{order['id']}/accept")
     assert accepted.status_code == 200, accepted.content
-    assert events(order["id"]) == [("created", "", "pending"), ("rejected", "pending", "rejected"),
-                                   ("reassigned", "rejected", "pending"), ("accepted", "pending", "accepted")]
+    assert events(order["id"]) == [
+        ("created", "", "pending"),
+        ("rejected", "pending", "rejected"),
+        ("reassigned", "rejected", "pending"),
+        ("accepted", "pending", "accepted"),
+    ]
 
 
 def test_a_reject_needs_a_reason(api, need):

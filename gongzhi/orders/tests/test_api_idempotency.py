@@ -84,8 +84,10 @@ def test_an_action_that_hands_the_order_on_keeps_its_effect_under_a_key(api):
     response = api("dept_wj").post(f"orders/{order.pk}/return", {"reason": "不属本部门职责"}, headers=key("ret"))
     assert response.status_code == 200, response.content
     assert Order.objects.get(pk=order.pk).state == "pending"
-    assert api("dept_wj").post(f"orders/{order.pk}/return", {"reason": "不属本部门职责"},
-                               headers=key("ret")).json() == response.json()
+    assert (
+        api("dept_wj").post(f"orders/{order.pk}/return", {"reason": "不属本部门职责"}, headers=key("ret")).json()
+        == response.json()
+    )
 
 
 def test_an_overlong_key_is_refused(api):

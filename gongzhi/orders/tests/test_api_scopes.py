@@ -31,8 +31,9 @@ def world(demo):
     made = {
         "a_xp": new_order("resident_a"),
         "b_xp": new_order("resident_b", grid="330903003005-002"),
-        "hotline_wk": new_order("street_dg", channel="hotline", community=WK, grid=None, contact_name="陈先生",
-                                contact_phone="13857001234"),
+        "hotline_wk": new_order(
+            "street_dg", channel="hotline", community=WK, grid=None, contact_name="陈先生", contact_phone="13857001234"
+        ),
         "to_a": new_order("community_xp", org=org_of("org_a").pk),
         "to_b_wk": new_order("street_dg", org=org_of("org_b").pk, community=WK, grid=None),
         "by_wj": new_order("dept_wj", org=org_of("org_b").pk),
@@ -86,14 +87,16 @@ def test_a_department_sees_what_was_forwarded_to_it_or_dispatched_by_it(api, wor
     assert Order.objects.get(pk=world["by_wj"]).dispatcher_department == department()
     # Another department's staff sees neither.
     justice = User.objects.create(username="dept_sf", display_name="区司法局 钱科员")
-    Grant.objects.create(user=justice, role=Role.DEPT_STAFF, department=department("区司法局"),
-                         area=Area.objects.get(code="330903"))
+    Grant.objects.create(
+        user=justice, role=Role.DEPT_STAFF, department=department("区司法局"), area=Area.objects.get(code="330903")
+    )
     assert ids(api, "dept_sf") == set()
 
 
 def test_list_filters(api, world):
     assert ids(api, "street_dg", state="pending,rejected") == {
-        world[k] for k in ("a_xp", "b_xp", "hotline_wk", "to_a", "to_b_wk", "by_wj")}
+        world[k] for k in ("a_xp", "b_xp", "hotline_wk", "to_a", "to_b_wk", "by_wj")
+    }
     assert ids(api, "street_dg", state="forwarded") == {world["fwd_wj"]}
     assert ids(api, "street_dg", state="nonsense") == set()
     assert ids(api, "street_dg", category="elderly") == ids(api, "street_dg", category="elderly_care")
@@ -115,10 +118,14 @@ def test_every_logged_in_user_reads_the_category_tree(api):
     tree = {c["code"]: c for c in api("resident_a").get("categories").json()}
     assert tree["elderly_care"]["parent"] == "elderly"
     assert (tree["health"]["name"], tree["health"]["accept_days"], tree["health"]["urgent_complete_days"]) == (
-        "医疗健康", 1, 1)
+        "医疗健康",
+        1,
+        1,
+    )
 
 
 # ---- the ledger -----------------------------------------------------------------------------------
+
 
 def _complete(api, order_id: int, org: str) -> None:
     assert api(org).post(f"orders/{order_id}/claim").status_code == 200
@@ -171,14 +178,17 @@ def test_the_excel_export_follows_the_same_scopes(api, ledger):
     numbers = {pk: Order.objects.get(pk=pk).number for pk in ledger.values()}
     assert _sheet_orders(api("org_a").get("ledger", format="xlsx")) == [numbers[ledger["a_xp"]]]
     assert sorted(_sheet_orders(api("org_b").get("ledger", format="xlsx"))) == sorted(
-        [numbers[ledger["b_xp"]], numbers[ledger["b_wk"]]])
+        [numbers[ledger["b_xp"]], numbers[ledger["b_wk"]]]
+    )
     assert sorted(_sheet_orders(api("community_xp").get("ledger", format="xlsx"))) == sorted(
-        [numbers[ledger["a_xp"]], numbers[ledger["b_xp"]]])
+        [numbers[ledger["a_xp"]], numbers[ledger["b_xp"]]]
+    )
     assert _sheet_orders(api("resident_a").get("ledger", format="xlsx")) == []
     assert api(None).get("ledger", format="xlsx").status_code == 401
 
 
 # ---- contacts -------------------------------------------------------------------------------------
+
 
 def test_contacts_are_masked_until_the_organization_takes_the_need_on(api):
     order = new_order(contact_phone="13812341234")

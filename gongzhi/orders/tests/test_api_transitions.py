@@ -27,6 +27,7 @@ GRID_XP1 = f"{XP}-001"
 
 # ---- helpers shared by the order tests ------------------------------------------------------------
 
+
 def person(username: str) -> User:
     return User.objects.get(username=username)
 
@@ -40,30 +41,44 @@ def department(name: str = "区卫健局") -> Department:
 
 
 def new_order(username: str = "resident_a", **fields: Any) -> Order:
-    body = {"category": "elderly_care", "title": "帮忙买菜", "description": "腿脚不便，想请人每周帮忙买两次菜。",
-            "community": XP, "grid": GRID_XP1, "address": "兴普社区3号楼201室", **fields}
+    body = {
+        "category": "elderly_care",
+        "title": "帮忙买菜",
+        "description": "腿脚不便，想请人每周帮忙买两次菜。",
+        "community": XP,
+        "grid": GRID_XP1,
+        "address": "兴普社区3号楼201室",
+        **fields,
+    }
     return services.order_create(actor=person(username), **body)
 
 
 def _complete(order: Order, username: str = "org_a") -> None:
-    services.order_complete(actor=person(username), order_id=order.pk, description="已上门完成服务，居民满意。",
-                            photos=[jpeg()])
+    services.order_complete(
+        actor=person(username), order_id=order.pk, description="已上门完成服务，居民满意。", photos=[jpeg()]
+    )
 
 
 # situation: (previous situation, how to get from it to this one)
 RECIPES: dict[str, tuple[str | None, Callable[[Order | None], Any]]] = {
     "hall": (None, lambda _o: new_order()),
     "dispatched": (None, lambda _o: new_order("community_xp", org=org_of("org_a").pk)),
-    "rejected": ("dispatched", lambda o: services.order_reject(actor=person("org_a"), order_id=o.pk,
-                                                               reason="人手不足，无法按时服务")),
+    "rejected": (
+        "dispatched",
+        lambda o: services.order_reject(actor=person("org_a"), order_id=o.pk, reason="人手不足，无法按时服务"),
+    ),
     "accepted": ("hall", lambda o: services.order_claim(actor=person("org_a"), order_id=o.pk)),
     "completed": ("accepted", _complete),
     "closed": ("completed", lambda o: services.order_confirm(actor=person("resident_a"), order_id=o.pk)),
-    "forwarded": ("hall", lambda o: services.order_forward(actor=person("community_xp"), order_id=o.pk,
-                                                           department_id=department().pk)),
+    "forwarded": (
+        "hall",
+        lambda o: services.order_forward(actor=person("community_xp"), order_id=o.pk, department_id=department().pk),
+    ),
     "signed": ("forwarded", lambda o: services.order_sign(actor=person("dept_wj"), order_id=o.pk)),
-    "replied": ("signed", lambda o: services.order_reply(actor=person("dept_wj"), order_id=o.pk,
-                                                         reply="已安排家庭医生上门随访。")),
+    "replied": (
+        "signed",
+        lambda o: services.order_reply(actor=person("dept_wj"), order_id=o.pk, reply="已安排家庭医生上门随访。"),
+    ),
 }
 
 
@@ -87,8 +102,14 @@ def refused(response: Any, status: int, **expected: Any) -> dict[str, Any]:
 
 def snapshot(order_id: int) -> tuple[Any, ...]:
     order = Order.objects.get(pk=order_id)
-    return (order.state, order.org_id, order.department_id, order.reminder_count, order.reopen_count,
-            OrderEvent.objects.filter(order_id=order_id).count())
+    return (
+        order.state,
+        order.org_id,
+        order.department_id,
+        order.reminder_count,
+        order.reopen_count,
+        OrderEvent.objects.filter(order_id=order_id).count(),
+    )
 
 
 def complete_body(**extra: Any) -> dict[str, Any]:
@@ -96,6 +117,7 @@ def complete_body(**extra: Any) -> dict[str, Any]:
 
 
 # ---- the table of transitions ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Case:
@@ -114,27 +136,98 @@ class Case:
 CASES = [
     Case("claim", "hall", "org_a", "accepted", "claimed", "resident_a", "accepted", "dept_wj"),
     Case("accept", "dispatched", "org_a", "accepted", "accepted", "community_xp", "accepted", "org_b"),
-    Case("reject", "dispatched", "org_a", "rejected", "rejected", "community_xp", "accepted", "org_b",
-         {"reason": "本月人手不足"}),
-    Case("reassign", "rejected", "community_xp", "pending", "reassigned", "grid_xp1", "accepted", "resident_b",
-         {"org": None}),
-    Case("complete", "accepted", "org_a", "completed", "completed", "resident_a", "completed", "org_b",
-         multipart=True),
+    Case(
+        "reject",
+        "dispatched",
+        "org_a",
+        "rejected",
+        "rejected",
+        "community_xp",
+        "accepted",
+        "org_b",
+        {"reason": "本月人手不足"},
+    ),
+    Case(
+        "reassign",
+        "rejected",
+        "community_xp",
+        "pending",
+        "reassigned",
+        "grid_xp1",
+        "accepted",
+        "resident_b",
+        {"org": None},
+    ),
+    Case("complete", "accepted", "org_a", "completed", "completed", "resident_a", "completed", "org_b", multipart=True),
     Case("confirm", "completed", "resident_a", "closed", "confirmed", "org_a", "accepted", "resident_b"),
-    Case("rate", "completed", "resident_a", "closed", "rated", "org_a", "accepted", "resident_b",
-         {"stars": 5, "comment": "很好"}),
-    Case("reopen", "completed", "resident_a", "accepted", "reopened", "org_a", "closed", "resident_b",
-         {"reason": "厨房还没打扫"}),
-    Case("cancel", "hall", "resident_a", "cancelled", "cancelled", "community_xp", "accepted", "resident_b",
-         {"reason": "已自行解决"}),
+    Case(
+        "rate",
+        "completed",
+        "resident_a",
+        "closed",
+        "rated",
+        "org_a",
+        "accepted",
+        "resident_b",
+        {"stars": 5, "comment": "很好"},
+    ),
+    Case(
+        "reopen",
+        "completed",
+        "resident_a",
+        "accepted",
+        "reopened",
+        "org_a",
+        "closed",
+        "resident_b",
+        {"reason": "厨房还没打扫"},
+    ),
+    Case(
+        "cancel",
+        "hall",
+        "resident_a",
+        "cancelled",
+        "cancelled",
+        "community_xp",
+        "accepted",
+        "resident_b",
+        {"reason": "已自行解决"},
+    ),
     Case("forward", "hall", "community_xp", "forwarded", "forwarded", "resident_a", "accepted", "resident_b"),
     Case("sign", "forwarded", "dept_wj", "signed", "signed", "community_xp", "signed", "resident_b"),
-    Case("reply", "signed", "dept_wj", "completed", "replied", "community_xp", "forwarded", "resident_b",
-         {"reply": "已安排家庭医生上门随访。"}),
-    Case("return", "forwarded", "dept_wj", "pending", "returned", "community_xp", "replied", "resident_b",
-         {"reason": "不属于本部门职责"}),
-    Case("remind", "dispatched", "community_xp", "pending", "reminded", "grid_xp1", "completed", "org_b",
-         {"note": "请尽快联系居民"}),
+    Case(
+        "reply",
+        "signed",
+        "dept_wj",
+        "completed",
+        "replied",
+        "community_xp",
+        "forwarded",
+        "resident_b",
+        {"reply": "已安排家庭医生上门随访。"},
+    ),
+    Case(
+        "return",
+        "forwarded",
+        "dept_wj",
+        "pending",
+        "returned",
+        "community_xp",
+        "replied",
+        "resident_b",
+        {"reason": "不属于本部门职责"},
+    ),
+    Case(
+        "remind",
+        "dispatched",
+        "community_xp",
+        "pending",
+        "reminded",
+        "grid_xp1",
+        "completed",
+        "org_b",
+        {"note": "请尽快联系居民"},
+    ),
 ]
 
 

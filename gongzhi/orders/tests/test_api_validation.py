@@ -14,8 +14,13 @@ from gongzhi.orders.models import Order, OrderEvent, OrderPhoto, Rating
 from gongzhi.orders.tests.conftest import XP, jpeg
 from gongzhi.orders.tests.test_api_transitions import CJK, build, complete_body, refused, snapshot
 
-VALID = {"category": "elderly_care", "title": "帮忙买菜", "description": "腿脚不便，想请人帮忙买菜。", "community": XP,
-         "grid": f"{XP}-001"}
+VALID = {
+    "category": "elderly_care",
+    "title": "帮忙买菜",
+    "description": "腿脚不便，想请人帮忙买菜。",
+    "community": XP,
+    "grid": f"{XP}-001",
+}
 
 
 def field_errors(response: object) -> dict[str, list[str]]:
@@ -37,23 +42,26 @@ def test_missing_fields_are_named_one_by_one(api):
     assert Order.objects.count() == 0
 
 
-@pytest.mark.parametrize(("change", "field", "says"), [
-    ({"category": "space_travel"}, "category", "服务类别"),
-    ({"category": ""}, "category", "服务类别"),
-    ({"community": "330903003999"}, "community", "找不到社区"),
-    ({"community": "330903003"}, "community", "找不到社区"),  # a street is not a community
-    ({"grid": "330903003008-001"}, "grid", "不属于"),  # 文康's grid under 兴普
-    ({"grid": "nowhere"}, "grid", "不属于"),
-    ({"contact_phone": "12345abc"}, "contact_phone", "电话号码格式不正确"),
-    ({"contact_phone": "1381234123"}, "contact_phone", "电话号码格式不正确"),
-    ({"description": "多" * 4001}, "description", "4000"),
-    ({"description": "   "}, "description", "请填写需求描述"),
-    ({"title": "买"}, "title", "至少 2 个字"),
-    ({"title": "标" * 101}, "title", "100"),
-    ({"urgency": "asap"}, "urgency", "紧急程度"),
-    ({"scenario": "weird"}, "scenario", "场景"),
-    ({"channel": "fax"}, "channel", "未知渠道"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        ({"category": "space_travel"}, "category", "服务类别"),
+        ({"category": ""}, "category", "服务类别"),
+        ({"community": "330903003999"}, "community", "找不到社区"),
+        ({"community": "330903003"}, "community", "找不到社区"),  # a street is not a community
+        ({"grid": "330903003008-001"}, "grid", "不属于"),  # 文康's grid under 兴普
+        ({"grid": "nowhere"}, "grid", "不属于"),
+        ({"contact_phone": "12345abc"}, "contact_phone", "电话号码格式不正确"),
+        ({"contact_phone": "1381234123"}, "contact_phone", "电话号码格式不正确"),
+        ({"description": "多" * 4001}, "description", "4000"),
+        ({"description": "   "}, "description", "请填写需求描述"),
+        ({"title": "买"}, "title", "至少 2 个字"),
+        ({"title": "标" * 101}, "title", "100"),
+        ({"urgency": "asap"}, "urgency", "紧急程度"),
+        ({"scenario": "weird"}, "scenario", "场景"),
+        ({"channel": "fax"}, "channel", "未知渠道"),
+    ],
+)
 def test_bad_fields_are_refused_with_what_to_fix(api, change, field, says):
     errors = field_errors(api("resident_a").post("orders", {**VALID, **change}))
     assert field in errors, errors
@@ -109,12 +117,16 @@ def _gif():
     return SimpleUploadedFile("anim.gif", buffer.getvalue(), content_type="image/gif")
 
 
-@pytest.mark.parametrize(("photos", "says"), [
-    ([], "此项为必填项"),
-    ([jpeg(f"p{i}.jpg") for i in range(10)], "最多可上传 9 张"),
-    ([_not_an_image()], "不是照片"),
-    ([jpeg(), _gif()], "不是照片"),  # one bad file refuses the lot: no half-stored proof
-], ids=["none", "ten", "pdf", "gif-among-good"])
+@pytest.mark.parametrize(
+    ("photos", "says"),
+    [
+        ([], "此项为必填项"),
+        ([jpeg(f"p{i}.jpg") for i in range(10)], "最多可上传 9 张"),
+        ([_not_an_image()], "不是照片"),
+        ([jpeg(), _gif()], "不是照片"),  # one bad file refuses the lot: no half-stored proof
+    ],
+    ids=["none", "ten", "pdf", "gif-among-good"],
+)
 def test_completion_needs_one_to_nine_real_photos_and_changes_nothing_otherwise(api, photos, says):
     order = build("accepted")
     before = snapshot(order.pk)

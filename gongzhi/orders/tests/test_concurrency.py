@@ -15,8 +15,10 @@ from gongzhi.core.errors import ApplicationError
 # Decided before any fixture runs: a transactional test that is then skipped would still flush the database.
 pytestmark = [
     pytest.mark.postgres_only,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL (SQLite's test database is not shared between threads)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL (SQLite's test database is not shared between threads)",
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -107,8 +109,12 @@ def test_a_double_tapped_rating_is_stored_once(pg):
     order = build("completed")
     taps = [User.objects.get(username="resident_a") for _ in range(2)]
 
-    results = _race([lambda who=who, n=n: services.order_rate(actor=who, order_id=order.pk, stars=4 + n)
-                     for n, who in enumerate(taps)])
+    results = _race(
+        [
+            lambda who=who, n=n: services.order_rate(actor=who, order_id=order.pk, stars=4 + n)
+            for n, who in enumerate(taps)
+        ]
+    )
 
     assert sorted(r[0] for r in results) == ["ok", "refused"]
     refusal = next(exc for outcome, exc in results if outcome == "refused")

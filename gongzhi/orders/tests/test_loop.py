@@ -32,8 +32,10 @@ def test_resident_to_ledger(api, need, photo):
     assert late.json()["state"] == "accepted"
     assert late.json()["holder"] == "舟山市普陀区海韵社会工作服务中心"
 
-    done = api("org_a").post(f"orders/{order['id']}/complete",
-                             data={"description": "已上门帮忙采购蔬菜水果。", "photos": [photo()], "people_served": 1})
+    done = api("org_a").post(
+        f"orders/{order['id']}/complete",
+        data={"description": "已上门帮忙采购蔬菜水果。", "photos": [photo()], "people_served": 1},
+    )
     assert done.status_code == 200, done.content
     assert done.json()["state"] == "completed"
     assert len(done.json()["photos"]) == 1

@@ -38,26 +38,58 @@ from gongzhi.orders.models import LedgerEntry, Order, OrderEvent, RaterRole, Rat
 from gongzhi.orders.tests.conftest import XP, jpeg
 from gongzhi.orders.tests.test_api_transitions import department, org_of
 
-P, A, RJ, C, CL, X, F, S = ("pending", "accepted", "rejected", "completed", "closed", "cancelled", "forwarded",
-                            "signed")
+P, A, RJ, C, CL, X, F, S = (
+    "pending",
+    "accepted",
+    "rejected",
+    "completed",
+    "closed",
+    "cancelled",
+    "forwarded",
+    "signed",
+)
 
 # The state machine of issue 3 / DESIGN.md "States": (action, from, to).
 EDGES = {
-    ("created", "", P), ("created", "", F),  # a special case goes straight to its department
-    ("claimed", P, A), ("accepted", P, A), ("rejected", P, RJ),
-    ("reassigned", P, P), ("reassigned", RJ, P),
+    ("created", "", P),
+    ("created", "", F),  # a special case goes straight to its department
+    ("claimed", P, A),
+    ("accepted", P, A),
+    ("rejected", P, RJ),
+    ("reassigned", P, P),
+    ("reassigned", RJ, P),
     ("completed", A, C),
-    ("confirmed", C, CL), ("auto_closed", C, CL),
-    ("rated", C, CL), ("rated", C, C), ("rated", CL, CL),  # the requester's rating closes; others' do not
-    ("reopened", C, A), ("reopened", C, S),
-    ("cancelled", P, X), ("cancelled", RJ, X),
-    ("forwarded", P, F), ("forwarded", RJ, F),
-    ("signed", F, S), ("replied", S, C), ("returned", F, P), ("returned", S, P),
+    ("confirmed", C, CL),
+    ("auto_closed", C, CL),
+    ("rated", C, CL),
+    ("rated", C, C),
+    ("rated", CL, CL),  # the requester's rating closes; others' do not
+    ("reopened", C, A),
+    ("reopened", C, S),
+    ("cancelled", P, X),
+    ("cancelled", RJ, X),
+    ("forwarded", P, F),
+    ("forwarded", RJ, F),
+    ("signed", F, S),
+    ("replied", S, C),
+    ("returned", F, P),
+    ("returned", S, P),
     *(("reminded", s, s) for s in (P, A, F, S)),
 }
 TERMINAL = {CL, X}
-PERSONAS = ["resident_a", "resident_b", "grid_xp1", "community_xp", "street_dg", "dept_wj", "org_a", "org_b",
-            "mzj", "expert_a", "admin"]
+PERSONAS = [
+    "resident_a",
+    "resident_b",
+    "grid_xp1",
+    "community_xp",
+    "street_dg",
+    "dept_wj",
+    "org_a",
+    "org_b",
+    "mzj",
+    "expert_a",
+    "admin",
+]
 
 Ctx = dict[str, Any]
 Action = Callable[[Any, int, int, Ctx], Any]
@@ -67,15 +99,18 @@ ACTIONS: dict[str, Action] = {
     "accept": lambda who, oid, v, ctx: services.order_accept(actor=who, order_id=oid),
     "reject": lambda who, oid, v, ctx: services.order_reject(actor=who, order_id=oid, reason="人手不足"),
     "reassign": lambda who, oid, v, ctx: services.order_reassign(
-        actor=who, order_id=oid, org_id=[None, ctx["org_a"], ctx["org_b"]][v % 3]),
+        actor=who, order_id=oid, org_id=[None, ctx["org_a"], ctx["org_b"]][v % 3]
+    ),
     "complete": lambda who, oid, v, ctx: services.order_complete(
-        actor=who, order_id=oid, description="已上门完成服务。", photos=[jpeg()] * (1 + v % 2), people_served=1 + v),
+        actor=who, order_id=oid, description="已上门完成服务。", photos=[jpeg()] * (1 + v % 2), people_served=1 + v
+    ),
     "confirm": lambda who, oid, v, ctx: services.order_confirm(actor=who, order_id=oid),
     "rate": lambda who, oid, v, ctx: services.order_rate(actor=who, order_id=oid, stars=1 + v % 5),
     "reopen": lambda who, oid, v, ctx: services.order_reopen(actor=who, order_id=oid, reason="还没办好"),
     "cancel": lambda who, oid, v, ctx: services.order_cancel(actor=who, order_id=oid),
     "forward": lambda who, oid, v, ctx: services.order_forward(
-        actor=who, order_id=oid, department_id=[None, ctx["wj"]][v % 2]),
+        actor=who, order_id=oid, department_id=[None, ctx["wj"]][v % 2]
+    ),
     "sign": lambda who, oid, v, ctx: services.order_sign(actor=who, order_id=oid),
     "reply": lambda who, oid, v, ctx: services.order_reply(actor=who, order_id=oid, reply="已安排专人处理完毕。"),
     "return": lambda who, oid, v, ctx: services.order_return(actor=who, order_id=oid, reason="不属本部门"),
@@ -88,18 +123,27 @@ WAYS_IN: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "web": lambda ctx: {"actor": ctx["users"]["resident_a"], "category": "elderly_care"},
     "dispatch": lambda ctx: {"actor": ctx["users"]["community_xp"], "category": "elderly_care", "org": ctx["org_a"]},
     "special": lambda ctx: {"actor": ctx["users"]["resident_a"], "category": "health", "scenario": "special"},
-    "proxy": lambda ctx: {"actor": ctx["users"]["grid_xp1"], "category": "health",
-                          "on_behalf_of": {"name": "王奶奶", "phone": "13905801234"}},
+    "proxy": lambda ctx: {
+        "actor": ctx["users"]["grid_xp1"],
+        "category": "health",
+        "on_behalf_of": {"name": "王奶奶", "phone": "13905801234"},
+    },
 }
 
 # Random pairs seldom get past the first step, so three draws in four lean towards what the order's state
 # invites and towards those who would try it: the people entitled and their nearest neighbours who are
 # not (the handling organization confirming its own work, a resident claiming, ...). The fourth is
 # uniform over everything.
-INVITED = {P: ["claim", "accept", "reject", "reassign", "cancel", "forward", "remind"],
-           RJ: ["reassign", "cancel", "forward"], A: ["complete", "remind"],
-           C: ["confirm", "rate", "reopen", AUTO_CLOSE], CL: ["rate"], F: ["sign", "return", "remind"],
-           S: ["reply", "return", "remind"], X: ["cancel"]}
+INVITED = {
+    P: ["claim", "accept", "reject", "reassign", "cancel", "forward", "remind"],
+    RJ: ["reassign", "cancel", "forward"],
+    A: ["complete", "remind"],
+    C: ["confirm", "rate", "reopen", AUTO_CLOSE],
+    CL: ["rate"],
+    F: ["sign", "return", "remind"],
+    S: ["reply", "return", "remind"],
+    X: ["cancel"],
+}
 LIKELY: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(["claim", "complete"], ("org_a", "org_b", "resident_a")),
     **dict.fromkeys(["accept", "reject"], ("org_a", "org_b", "community_xp")),
@@ -128,19 +172,28 @@ def _draw_step(data: Any, ids: list[int]) -> tuple[int, str, str, int]:
 
 def _snapshot(ids: list[int]) -> dict[int, tuple[Any, ...]]:
     """What a refused action must leave alone; the last two items count events and ratings."""
-    events = dict(OrderEvent.objects.filter(order_id__in=ids).values("order_id").annotate(n=Count("id"))
-                  .values_list("order_id", "n"))
-    ratings = dict(Rating.objects.filter(order_id__in=ids).values("order_id").annotate(n=Count("id"))
-                   .values_list("order_id", "n"))
-    rows = Order.objects.filter(pk__in=ids).values_list("pk", "state", "org_id", "department_id", "reminder_count",
-                                                        "reopen_count")
+    events = dict(
+        OrderEvent.objects.filter(order_id__in=ids)
+        .values("order_id")
+        .annotate(n=Count("id"))
+        .values_list("order_id", "n")
+    )
+    ratings = dict(
+        Rating.objects.filter(order_id__in=ids).values("order_id").annotate(n=Count("id")).values_list("order_id", "n")
+    )
+    rows = Order.objects.filter(pk__in=ids).values_list(
+        "pk", "state", "org_id", "department_id", "reminder_count", "reopen_count"
+    )
     return {pk: (*rest, events.get(pk, 0), ratings.get(pk, 0)) for pk, *rest in rows}
 
 
 def _check_invariants(ids: list[int]) -> None:
     histories: dict[int, list[tuple[str, str, str]]] = {pk: [] for pk in ids}
-    for order_id, *edge in OrderEvent.objects.filter(order_id__in=ids).order_by("at", "id").values_list(
-            "order_id", "action", "from_state", "to_state"):
+    for order_id, *edge in (
+        OrderEvent.objects.filter(order_id__in=ids)
+        .order_by("at", "id")
+        .values_list("order_id", "action", "from_state", "to_state")
+    ):
         histories[order_id].append(tuple(edge))
     for order_id, state in Order.objects.filter(pk__in=ids).values_list("pk", "state"):
         history = histories[order_id]
@@ -171,15 +224,20 @@ def _entitled(event: OrderEvent, grants: Grants) -> bool:
     order = event.order
     staff = grants.is_admin or grants.has_role(Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
     return {
-        "claimed": event.org_id in orgs, "accepted": event.org_id in orgs, "completed": event.org_id in orgs,
+        "claimed": event.org_id in orgs,
+        "accepted": event.org_id in orgs,
+        "completed": event.org_id in orgs,
         "rejected": event.data.get("org") in orgs,
-        "signed": event.department_id in depts, "replied": event.department_id in depts,
+        "signed": event.department_id in depts,
+        "replied": event.department_id in depts,
         "returned": event.data.get("department") in depts,
         # An organization never confirms, rates or reopens its own work.
-        "confirmed": event.org_id not in orgs, "rated": event.org_id not in orgs,
+        "confirmed": event.org_id not in orgs,
+        "rated": event.org_id not in orgs,
         "reopened": event.org_id not in orgs,
         "cancelled": grants.user.pk in (order.requester_id, order.created_by_id),
-        "reassigned": staff, "forwarded": staff,
+        "reassigned": staff,
+        "forwarded": staff,
         "reminded": grants.is_admin or grants.has_role(Role.COMMUNITY_WORKER, Role.STREET_STAFF),
     }[event.action]
 
@@ -209,12 +267,17 @@ def _apply(step: tuple[int, str, str, int], ids: list[int], ctx: Ctx) -> None:
 
 @pytest.fixture
 def ctx(demo) -> Ctx:
-    return {"users": {u.username: u for u in User.objects.filter(username__in=PERSONAS)},
-            "org_a": org_of("org_a").pk, "org_b": org_of("org_b").pk, "wj": department().pk}
+    return {
+        "users": {u.username: u for u in User.objects.filter(username__in=PERSONAS)},
+        "org_a": org_of("org_a").pk,
+        "org_b": org_of("org_b").pk,
+        "wj": department().pk,
+    }
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(ways_in=st.lists(st.sampled_from(list(WAYS_IN)), min_size=1, max_size=2), data=st.data())
 def test_random_actions_by_random_people_keep_the_state_machine(ctx, ways_in, data):
     with transaction.atomic():
@@ -228,10 +291,22 @@ def test_random_actions_by_random_people_keep_the_state_machine(ctx, ways_in, da
 
 def test_the_edge_table_covers_every_action():
     """The table above is the one the services implement: each action has at least one edge."""
-    names = {"claim": "claimed", "accept": "accepted", "reject": "rejected", "reassign": "reassigned",
-             "complete": "completed", "confirm": "confirmed", "rate": "rated", "reopen": "reopened",
-             "cancel": "cancelled", "forward": "forwarded", "sign": "signed", "reply": "replied",
-             "return": "returned", "remind": "reminded"}
+    names = {
+        "claim": "claimed",
+        "accept": "accepted",
+        "reject": "rejected",
+        "reassign": "reassigned",
+        "complete": "completed",
+        "confirm": "confirmed",
+        "rate": "rated",
+        "reopen": "reopened",
+        "cancel": "cancelled",
+        "forward": "forwarded",
+        "sign": "signed",
+        "reply": "replied",
+        "return": "returned",
+        "remind": "reminded",
+    }
     assert set(names) == set(ACTIONS)
     assert {e[0] for e in EDGES} == {*names.values(), "created", "auto_closed"}
     assert {e[2] for e in EDGES} <= set(State.values)

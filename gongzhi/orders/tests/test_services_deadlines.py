@@ -41,17 +41,21 @@ def clock(monkeypatch):
 
 # ---- deadlines ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("created", "urgency", "accept_by"), [
-    # Wednesday before National Day: the holiday runs 1-7 October (and the 8th is a working day).
-    (at(2026, 9, 30, 10), "normal", at(2026, 10, 8, 23, 59, 59)),
-    # Urgent: 0 working days, the end of the same working day.
-    (at(2026, 9, 30, 10), "urgent", at(2026, 9, 30, 23, 59, 59)),
-    # Posted on a Saturday: counting starts on Monday.
-    (at(2026, 11, 21, 9), "normal", at(2026, 11, 24, 23, 59, 59)),
-    (at(2026, 11, 21, 9), "urgent", at(2026, 11, 23, 23, 59, 59)),
-    # 11 October 2026 is a Sunday; 10 October (Saturday) is a make-up working day (调休).
-    (at(2026, 10, 9, 16), "normal", at(2026, 10, 10, 23, 59, 59)),
-])
+
+@pytest.mark.parametrize(
+    ("created", "urgency", "accept_by"),
+    [
+        # Wednesday before National Day: the holiday runs 1-7 October (and the 8th is a working day).
+        (at(2026, 9, 30, 10), "normal", at(2026, 10, 8, 23, 59, 59)),
+        # Urgent: 0 working days, the end of the same working day.
+        (at(2026, 9, 30, 10), "urgent", at(2026, 9, 30, 23, 59, 59)),
+        # Posted on a Saturday: counting starts on Monday.
+        (at(2026, 11, 21, 9), "normal", at(2026, 11, 24, 23, 59, 59)),
+        (at(2026, 11, 21, 9), "urgent", at(2026, 11, 23, 23, 59, 59)),
+        # 11 October 2026 is a Sunday; 10 October (Saturday) is a make-up working day (调休).
+        (at(2026, 10, 9, 16), "normal", at(2026, 10, 10, 23, 59, 59)),
+    ],
+)
 def test_accept_by_counts_working_days_from_the_holiday_calendar(clock, created, urgency, accept_by):
     clock(created)
     order = new_order(urgency=urgency)
@@ -104,6 +108,7 @@ def test_reassigning_gives_a_fresh_accept_by(clock):
 
 # ---- overdue and supervision --------------------------------------------------------------------
 
+
 def _ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [o["id"] for o in response.json()["items"]]
@@ -137,11 +142,11 @@ def test_overdue_orders_are_flagged_and_listed_for_supervision(api):
 
 def test_an_order_in_hand_is_overdue_after_complete_by_and_not_once_completed(api):
     order = build("accepted")
-    Order.objects.filter(pk=order.pk).update(complete_by=timezone.now() - timedelta(minutes=5),
-                                             accept_by=timezone.now() - timedelta(days=3))
+    Order.objects.filter(pk=order.pk).update(
+        complete_by=timezone.now() - timedelta(minutes=5), accept_by=timezone.now() - timedelta(days=3)
+    )
     assert order.pk in _ids(api("community_xp").get("orders/supervision"))
-    services.order_complete(actor=person("org_a"), order_id=order.pk, description="已完成上门服务。",
-                            photos=[jpeg()])
+    services.order_complete(actor=person("org_a"), order_id=order.pk, description="已完成上门服务。", photos=[jpeg()])
     assert order.pk not in _ids(api("community_xp").get("orders/supervision"))
     assert api("community_xp").get(f"orders/{order.pk}").json()["overdue"] is False
 
@@ -158,7 +163,9 @@ def test_a_reminder_is_logged_counted_and_reaches_the_organization(api):
     assert second.json()["reminder_count"] == 2
     reminders = OrderEvent.objects.filter(order=order, action="reminded")
     assert [(e.actor.username, e.from_state, e.to_state) for e in reminders] == [
-        ("community_xp", "pending", "pending"), ("street_dg", "pending", "pending")]
+        ("community_xp", "pending", "pending"),
+        ("street_dg", "pending", "pending"),
+    ]
     assert reminders[0].note == "居民来电催问"
     inbox = Notification.objects.filter(recipient=person("org_a"), kind="orders.reminded", target_id=str(order.pk))
     assert inbox.count() == 2
@@ -175,6 +182,7 @@ def test_an_order_nobody_holds_cannot_be_reminded(api):
 
 
 # ---- auto close -----------------------------------------------------------------------------------
+
 
 def test_completed_orders_nobody_confirmed_are_closed_after_the_configured_days():
     old = build("completed")

@@ -25,16 +25,29 @@ ORG_B = "东港街道兴普社区邻里互助会"
 
 
 def _order(user: Any, who: str = "resident_a", **fields: Any) -> Order:
-    body = {"category": "elderly_care", "title": "帮忙买菜", "description": "腿脚不便，想请人每周帮忙买两次菜。",
-            "community": XP, "grid": f"{XP}-001", "address": "兴普社区3号楼201室", **fields}
+    body = {
+        "category": "elderly_care",
+        "title": "帮忙买菜",
+        "description": "腿脚不便，想请人每周帮忙买两次菜。",
+        "community": XP,
+        "grid": f"{XP}-001",
+        "address": "兴普社区3号楼201室",
+        **fields,
+    }
     return services.order_create(actor=user(who), **body)
 
 
 def _completed(user: Any, **fields: Any) -> Order:
     order = _order(user, **fields)
     services.order_claim(actor=user("org_a"), order_id=order.pk)
-    services.order_complete(actor=user("org_a"), order_id=order.pk, description="已上门帮忙采购蔬菜水果。",
-                            photos=[jpeg()], people_served=2, volunteers="小周")
+    services.order_complete(
+        actor=user("org_a"),
+        order_id=order.pk,
+        description="已上门帮忙采购蔬菜水果。",
+        photos=[jpeg()],
+        people_served=2,
+        volunteers="小周",
+    )
     return order
 
 
@@ -48,6 +61,7 @@ def _org(name: str) -> Organization:
 
 # ---- 我要点单: three steps ----------------------------------------------------------------------------
 
+
 def test_resident_posts_a_need_in_three_steps(web, user):
     client = web("resident_a")
     step1 = client.get("/orders/new/")
@@ -59,9 +73,16 @@ def test_resident_posts_a_need_in_three_steps(web, user):
     # The grid comes from the resident's grant: 兴普一网格 is pre-selected.
     assert f'<option value="{XP}-001" selected>' in _text(step2)
 
-    fields = {"category": "elderly_care", "title": "帮忙买菜", "description": "每周两次，帮忙买菜。",
-              "area": f"{XP}-001", "address": "3号楼201室", "preferred_time": "周六上午", "urgency": "normal",
-              "contact_phone": "13800001111"}
+    fields = {
+        "category": "elderly_care",
+        "title": "帮忙买菜",
+        "description": "每周两次，帮忙买菜。",
+        "area": f"{XP}-001",
+        "address": "3号楼201室",
+        "preferred_time": "周六上午",
+        "urgency": "normal",
+        "contact_phone": "13800001111",
+    }
     step3 = client.post("/orders/new/", {**fields, "step": "review"})
     assert step3.status_code == 200
     assert "请确认您的需求" in _text(step3) and "兴普一网格" in _text(step3)
@@ -74,7 +95,12 @@ def test_resident_posts_a_need_in_three_steps(web, user):
     order = Order.objects.get(title="帮忙买菜", requester=user("resident_a"))
     assert done.status_code == 302 and done["Location"] == f"/orders/{order.pk}/"
     assert (order.channel, order.area.code, order.community.code, order.contact_phone, order.preferred_time) == (
-        "web", f"{XP}-001", XP, "13800001111", "周六上午")
+        "web",
+        f"{XP}-001",
+        XP,
+        "13800001111",
+        "周六上午",
+    )
 
     page = client.get(done["Location"])
     assert "需求已提交" in _text(page) and "撤销需求" in _text(page)
@@ -91,19 +117,46 @@ def test_elder_mode_shows_fewer_bigger_choices(web, user):
 
 def test_posting_a_need_says_what_to_fix(web):
     client = web("resident_a")
-    bad = client.post("/orders/new/", {"category": "elderly_care", "title": "", "description": "",
-                                       "area": f"{XP}-001", "urgency": "normal", "step": "review"})
+    bad = client.post(
+        "/orders/new/",
+        {
+            "category": "elderly_care",
+            "title": "",
+            "description": "",
+            "area": f"{XP}-001",
+            "urgency": "normal",
+            "step": "review",
+        },
+    )
     assert bad.status_code == 422
     assert "请填写标题" in _text(bad) and "请填写详细情况" in _text(bad)
     # A phone the service refuses comes back on the form, at step 2.
-    refused = client.post("/orders/new/", {"category": "elderly_care", "title": "帮忙买菜", "description": "买菜",
-                                           "area": f"{XP}-001", "urgency": "normal", "contact_phone": "12",
-                                           "step": "submit"})
+    refused = client.post(
+        "/orders/new/",
+        {
+            "category": "elderly_care",
+            "title": "帮忙买菜",
+            "description": "买菜",
+            "area": f"{XP}-001",
+            "urgency": "normal",
+            "contact_phone": "12",
+            "step": "submit",
+        },
+    )
     assert refused.status_code == 422
     assert "电话号码格式不正确" in _text(refused)
     # Another community is not among the resident's choices.
-    foreign = client.post("/orders/new/", {"category": "elderly_care", "title": "帮忙买菜", "description": "买菜",
-                                           "area": "330903003008", "urgency": "normal", "step": "submit"})
+    foreign = client.post(
+        "/orders/new/",
+        {
+            "category": "elderly_care",
+            "title": "帮忙买菜",
+            "description": "买菜",
+            "area": "330903003008",
+            "urgency": "normal",
+            "step": "submit",
+        },
+    )
     assert foreign.status_code == 422
 
 
@@ -127,6 +180,7 @@ def test_my_needs_lists_only_mine(web, user):
 
 # ---- the order page --------------------------------------------------------------------------------
 
+
 def test_order_page_for_insiders_and_outsiders(web, user):
     order = _order(user)
     page = web("resident_a").get(f"/orders/{order.pk}/")
@@ -145,8 +199,7 @@ def test_order_page_for_insiders_and_outsiders(web, user):
 def test_actions_by_outsiders_are_404_and_anonymous_goes_to_login(web, user):
     order = _order(user)
     for outsider in ["resident_b", "dept_wj"]:
-        for action, data in [("cancel", {}), ("reopen", {"reason": "不满意"}), ("claim", {}),
-                             ("rate", {"stars": "5"})]:
+        for action, data in [("cancel", {}), ("reopen", {"reason": "不满意"}), ("claim", {}), ("rate", {"stars": "5"})]:
             response = web(outsider).post(f"/orders/{order.pk}/{action}/", data)
             assert response.status_code == 404, (outsider, action)
     anonymous = web(None).post(f"/orders/{order.pk}/cancel/")
@@ -159,8 +212,14 @@ def test_actions_by_outsiders_are_404_and_anonymous_goes_to_login(web, user):
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_every_action_is_404_for_an_outsider(web, user, action):
     order = _completed(user)
-    data = {"reason": "理由理由", "reply": "答复内容很长", "stars": "5", "target": "hall", "description": "已经完成服务",
-            "people_served": "1"}
+    data = {
+        "reason": "理由理由",
+        "reply": "答复内容很长",
+        "stars": "5",
+        "target": "hall",
+        "description": "已经完成服务",
+        "people_served": "1",
+    }
     assert web("resident_b").post(f"/orders/{order.pk}/{action}/", data).status_code == 404
     assert Order.objects.get(pk=order.pk).state == State.COMPLETED
 
@@ -173,19 +232,25 @@ def test_service_refusals_are_shown_on_the_page(web, user):
     assert late.status_code == 409
     assert "当前状态为“已接单”，不能撤销" in _text(late) and 'data-testid="order-title"' in _text(late)
     # Not theirs to do: the resident may not complete the service (403 on the page).
-    denied = web("resident_a").post(f"/orders/{order.pk}/complete/",
-                                    {"description": "我自己做完了。", "people_served": "1", "photos": jpeg()})
+    denied = web("resident_a").post(
+        f"/orders/{order.pk}/complete/", {"description": "我自己做完了。", "people_served": "1", "photos": jpeg()}
+    )
     assert denied.status_code == 403 and "只有承接该需求的社会组织可以提交完成" in _text(denied)
     # A form error keeps what was typed and says what to fix.
-    empty = web("org_a").post(f"/orders/{order.pk}/complete/", {"description": "已上门服务完毕。", "people_served": "1"})
+    empty = web("org_a").post(
+        f"/orders/{order.pk}/complete/", {"description": "已上门服务完毕。", "people_served": "1"}
+    )
     assert empty.status_code == 422 and "请至少上传 1 张服务照片" in _text(empty) and "已上门服务完毕。" in _text(empty)
-    not_image = web("org_a").post(f"/orders/{order.pk}/complete/", {
-        "description": "已上门服务完毕。", "people_served": "1", "photos": io.BytesIO(b"not an image")})
+    not_image = web("org_a").post(
+        f"/orders/{order.pk}/complete/",
+        {"description": "已上门服务完毕。", "people_served": "1", "photos": io.BytesIO(b"not an image")},
+    )
     assert not_image.status_code == 422
     assert Order.objects.get(pk=order.pk).state == State.ACCEPTED
 
 
 # ---- the hall and the organization's orders -----------------------------------------------------------
+
 
 def test_hall_claim_in_place_and_the_loser_hears_who_won(web, user):
     order = _order(user, urgency="urgent")
@@ -223,9 +288,15 @@ def test_org_completes_with_photos_and_the_requester_rates(web, user):
 
     form = _text(web("org_a").get(f"/orders/{order.pk}/"))
     assert 'accept="image/*"' in form and "multiple" in form and 'capture="environment"' in form
-    done = web("org_a").post(f"/orders/{order.pk}/complete/", {
-        "description": "已上门帮忙采购蔬菜水果。", "people_served": "2", "volunteers": "小周、小林",
-        "photos": [jpeg("a.jpg"), jpeg("b.jpg")]})
+    done = web("org_a").post(
+        f"/orders/{order.pk}/complete/",
+        {
+            "description": "已上门帮忙采购蔬菜水果。",
+            "people_served": "2",
+            "volunteers": "小周、小林",
+            "photos": [jpeg("a.jpg"), jpeg("b.jpg")],
+        },
+    )
     assert done.status_code == 302
     order.refresh_from_db()
     assert order.state == State.COMPLETED and order.photos.count() == 2
@@ -275,8 +346,14 @@ def test_a_need_sent_twice_makes_one_order(web, user):
     client = web("resident_a")
     step2 = _text(client.get("/orders/new/", {"category": "elderly_care"}))
     key = re.search(r'name="form_key" value="([0-9a-f]{32})"', step2).group(1)
-    fields = {"category": "elderly_care", "title": "只要一张单", "description": "每周两次，帮忙买菜。",
-              "area": f"{XP}-001", "urgency": "normal", "form_key": key}
+    fields = {
+        "category": "elderly_care",
+        "title": "只要一张单",
+        "description": "每周两次，帮忙买菜。",
+        "area": f"{XP}-001",
+        "urgency": "normal",
+        "form_key": key,
+    }
     review = _text(client.post("/orders/new/", {**fields, "step": "review"}))
     assert f'name="form_key" value="{key}"' in review  # carried through the confirmation page
     first = client.post("/orders/new/", {**fields, "step": "submit"})
@@ -284,8 +361,9 @@ def test_a_need_sent_twice_makes_one_order(web, user):
     order = Order.objects.get(title="只要一张单")
     assert first["Location"] == second["Location"] == f"/orders/{order.pk}/"
     # A new form (a new key) is a new need.
-    fresh = re.search(r'name="form_key" value="([0-9a-f]{32})"',
-                      _text(client.get("/orders/new/", {"category": "elderly_care"}))).group(1)
+    fresh = re.search(
+        r'name="form_key" value="([0-9a-f]{32})"', _text(client.get("/orders/new/", {"category": "elderly_care"}))
+    ).group(1)
     assert fresh != key
     client.post("/orders/new/", {**fields, "form_key": fresh, "step": "submit"})
     assert Order.objects.filter(title="只要一张单").count() == 2
@@ -318,9 +396,18 @@ def test_a_dispatch_sent_twice_makes_one_order(web):
 
 # ---- staff: dispatch, reassign, forward, supervise --------------------------------------------------------
 
+
 def _dispatch(client: Any, **fields: Any) -> Any:
-    body = {"mode": "org", "category": "elderly_visit", "title": "探访独居老人", "description": "每周探访一次。",
-            "area": f"{XP}-002", "urgency": "normal", "scenario": "individual", **fields}
+    body = {
+        "mode": "org",
+        "category": "elderly_visit",
+        "title": "探访独居老人",
+        "description": "每周探访一次。",
+        "area": f"{XP}-002",
+        "urgency": "normal",
+        "scenario": "individual",
+        **fields,
+    }
     return client.post("/orders/dispatch/", body)
 
 
@@ -331,7 +418,10 @@ def test_staff_dispatch_to_an_org_which_accepts(web, user):
     response = _dispatch(client, org=str(_org(ORG_B).pk))
     order = Order.objects.get(title="探访独居老人")
     assert response.status_code == 302 and (order.channel, order.org.name, order.area.code) == (
-        "dispatch", ORG_B, f"{XP}-002")
+        "dispatch",
+        ORG_B,
+        f"{XP}-002",
+    )
     assert f'id="order-{order.pk}"' in _text(web("org_b").get("/orders/org/?state=pending"))
     assert web("org_b").post(f"/orders/{order.pk}/accept/").status_code == 302
     assert Order.objects.get(pk=order.pk).state == State.ACCEPTED
@@ -387,8 +477,14 @@ def test_dispatch_page_is_for_staff(web):
 
 
 def test_grid_worker_enters_a_need_for_a_resident(web, user):
-    response = _dispatch(web("grid_xp1"), mode="proxy", area=f"{XP}-001", contact_name="李大爷",
-                         contact_phone="13905801234", source="patrol")
+    response = _dispatch(
+        web("grid_xp1"),
+        mode="proxy",
+        area=f"{XP}-001",
+        contact_name="李大爷",
+        contact_phone="13905801234",
+        source="patrol",
+    )
     assert response.status_code == 302, _text(response)
     order = Order.objects.get(title="探访独居老人")
     assert (order.channel, order.created_by.username) == ("patrol", "grid_xp1")
@@ -482,6 +578,7 @@ def test_area_orders_filter_by_state_category_and_overdue(web, user):
 
 # ---- the ledger --------------------------------------------------------------------------------------
 
+
 def test_ledger_page_and_excel_export(web, user):
     order = _completed(user, title="助浴服务上门")
     page = web("community_xp").get("/orders/ledger/")
@@ -490,8 +587,9 @@ def test_ledger_page_and_excel_export(web, user):
     assert "/orders/ledger/export/" in _text(page)
 
     today = timezone.localdate().isoformat()
-    export = web("community_xp").get("/orders/ledger/export/", {"org": _org(ORG_A).pk, "date_from": today,
-                                                                 "date_to": today})
+    export = web("community_xp").get(
+        "/orders/ledger/export/", {"org": _org(ORG_A).pk, "date_from": today, "date_to": today}
+    )
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(export.content)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
@@ -519,10 +617,16 @@ def test_ledger_is_not_for_residents(web):
 
 # ---- workspace panels ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("username", "marker"), [
-    ("resident_a", 'data-testid="panel-new-order"'), ("org_a", 'data-testid="hall-count"'),
-    ("community_xp", 'data-testid="overdue-count"'), ("dept_wj", 'data-testid="inbox-count"'),
-])
+
+@pytest.mark.parametrize(
+    ("username", "marker"),
+    [
+        ("resident_a", 'data-testid="panel-new-order"'),
+        ("org_a", 'data-testid="hall-count"'),
+        ("community_xp", 'data-testid="overdue-count"'),
+        ("dept_wj", 'data-testid="inbox-count"'),
+    ],
+)
 def test_each_role_has_its_panel(web, user, username, marker):
     _order(user)
     page = web(username).get("/workspace/")

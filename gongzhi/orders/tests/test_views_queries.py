@@ -18,13 +18,20 @@ CEILING = 20
 
 def _post(user: Any, n: int, *, complete: bool = False) -> None:
     for i in range(n):
-        order = services.order_create(actor=user("resident_a"), category="elderly_care", title=f"需求 {i}",
-                                      description="帮忙买菜。", community=XP, grid=f"{XP}-001",
-                                      address=f"兴普社区{i}号楼")
+        order = services.order_create(
+            actor=user("resident_a"),
+            category="elderly_care",
+            title=f"需求 {i}",
+            description="帮忙买菜。",
+            community=XP,
+            grid=f"{XP}-001",
+            address=f"兴普社区{i}号楼",
+        )
         if complete:
             services.order_claim(actor=user("org_a"), order_id=order.pk)
-            services.order_complete(actor=user("org_a"), order_id=order.pk, description="已上门完成服务。",
-                                    photos=[jpeg()], people_served=1)
+            services.order_complete(
+                actor=user("org_a"), order_id=order.pk, description="已上门完成服务。", photos=[jpeg()], people_served=1
+            )
             services.order_rate(actor=user("resident_a"), order_id=order.pk, stars=5)
 
 
@@ -35,17 +42,20 @@ def _queries(client: Any, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize(("username", "url", "complete"), [
-    ("org_a", "/orders/hall/", False),
-    ("resident_a", "/orders/mine/", False),
-    ("org_a", "/orders/org/?state=completed,closed", True),
-    ("community_xp", "/orders/area/", False),
-    ("community_xp", "/orders/area/?state=pending&overdue=0&category=elderly", False),
-    ("community_xp", "/orders/ledger/", True),
-    ("resident_a", "/workspace/", False),
-    ("org_a", "/workspace/", False),
-    ("community_xp", "/workspace/", False),
-])
+@pytest.mark.parametrize(
+    ("username", "url", "complete"),
+    [
+        ("org_a", "/orders/hall/", False),
+        ("resident_a", "/orders/mine/", False),
+        ("org_a", "/orders/org/?state=completed,closed", True),
+        ("community_xp", "/orders/area/", False),
+        ("community_xp", "/orders/area/?state=pending&overdue=0&category=elderly", False),
+        ("community_xp", "/orders/ledger/", True),
+        ("resident_a", "/workspace/", False),
+        ("org_a", "/workspace/", False),
+        ("community_xp", "/workspace/", False),
+    ],
+)
 def test_list_pages_do_not_grow_with_the_rows(web, user, django_assert_max_num_queries, username, url, complete):
     client: Callable[..., Any] = web(username)
     _post(user, 5, complete=complete)
@@ -84,8 +94,9 @@ def test_the_area_rule_reads_area_ids_once_per_request(user):
         first = g.area_ids("street_staff")
         again = g.area_ids("street_staff")
     assert first == again and len(ctx.captured_queries) == 1
-    assert set(first) == set(Area.objects.filter(path__startswith=g.area_paths("street_staff")[0])
-                             .values_list("pk", flat=True))
+    assert set(first) == set(
+        Area.objects.filter(path__startswith=g.area_paths("street_staff")[0]).values_list("pk", flat=True)
+    )
     assert restrict(Order.objects.all(), staff, "view").count() == 2
     assert restrict(Order.objects.all(), user("community_xp"), "view").count() == 2
     assert restrict(Order.objects.all(), user("dept_wj"), "view").count() == 0

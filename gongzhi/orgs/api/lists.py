@@ -64,8 +64,13 @@ class MatchesOut(Schema):
 
 
 def matches_out(order: Any, found: list[matching.Match]) -> dict[str, Any]:
-    return {"order": order.pk, "category": order.category.name, "area": order.area.display_name,
-            "method": matching.method(), "results": [matching.match_out(m, i) for i, m in enumerate(found, 1)]}
+    return {
+        "order": order.pk,
+        "category": order.category.name,
+        "area": order.area.display_name,
+        "method": matching.method(),
+        "results": [matching.match_out(m, i) for i, m in enumerate(found, 1)],
+    }
 
 
 def order_matches_out(request: HttpRequest, order_id: int, limit: int) -> dict[str, Any]:
@@ -74,8 +79,9 @@ def order_matches_out(request: HttpRequest, order_id: int, limit: int) -> dict[s
 
 
 @router.get("/matches", response=MatchesOut, summary="派单前预览：按类别和社区/网格匹配社会组织")
-def preview(request: HttpRequest, category: str, area: str,
-            limit: int = Query(10, ge=1, le=matching.MAX_LIMIT)) -> dict[str, Any]:
+def preview(
+    request: HttpRequest, category: str, area: str, limit: int = Query(10, ge=1, le=matching.MAX_LIMIT)
+) -> dict[str, Any]:
     return matches_out(*matching.preview_matches(request.user, category=category, area=area, limit=limit))
 
 
@@ -92,11 +98,19 @@ class SuggestionOut(Schema):
 
 @router.get("/suggested-needs", response=list[SuggestionOut], summary="为本组织推荐的大厅需求（按匹配度）")
 def suggested(request: HttpRequest, limit: int = Query(10, ge=1, le=matching.MAX_LIMIT)) -> list[dict[str, Any]]:
-    return [{"order": s.order.pk, "number": s.order.number, "title": s.order.title,
-             "category": s.order.category.name, "community": s.order.community.display_name,
-             "urgency": s.order.urgency, "created_at": s.order.created_at.isoformat(),
-             "match": matching.match_out(s.match, i)}
-            for i, s in enumerate(matching.suggested_needs(request.user, limit=limit), 1)]
+    return [
+        {
+            "order": s.order.pk,
+            "number": s.order.number,
+            "title": s.order.title,
+            "category": s.order.category.name,
+            "community": s.order.community.display_name,
+            "urgency": s.order.urgency,
+            "created_at": s.order.created_at.isoformat(),
+            "match": matching.match_out(s.match, i),
+        }
+        for i, s in enumerate(matching.suggested_needs(request.user, limit=limit), 1)
+    ]
 
 
 # ---- the lists ------------------------------------------------------------------------------------
@@ -192,8 +206,13 @@ def _answer(request: HttpRequest, kind: str, query: Schema) -> Any:
     if query.format:
         return file_response(*lists.export(kind, items[: lists.EXPORT_LIMIT], query.format, values))
     start = query.offset
-    return {"kind": kind, "title": str(lists.TITLES[kind]), "definition": str(lists.DESCRIPTIONS[kind]),
-            "count": items.count(), "items": lists.rows_for(kind, items[start: start + query.limit])}
+    return {
+        "kind": kind,
+        "title": str(lists.TITLES[kind]),
+        "definition": str(lists.DESCRIPTIONS[kind]),
+        "count": items.count(),
+        "items": lists.rows_for(kind, items[start : start + query.limit]),
+    }
 
 
 def _need_endpoint(kind: str, path: str) -> None:
@@ -204,8 +223,11 @@ def _need_endpoint(kind: str, path: str) -> None:
     router.get(path, response=NeedPageOut, summary=f"{lists.TITLES[kind]}（format=xlsx/csv 导出）")(endpoint)
 
 
-for _kind, _path in ((lists.PURCHASE, "/purchase-needs"), (lists.COMMUNITY, "/community-needs"),
-                     (lists.RESIDENT, "/resident-needs")):
+for _kind, _path in (
+    (lists.PURCHASE, "/purchase-needs"),
+    (lists.COMMUNITY, "/community-needs"),
+    (lists.RESIDENT, "/resident-needs"),
+):
     _need_endpoint(_kind, _path)
 
 

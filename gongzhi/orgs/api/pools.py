@@ -32,11 +32,19 @@ def skills(request: HttpRequest) -> list[dict[str, str]]:
 
 
 @talents_router.get("", response=list[s.TalentOut], summary="搜索人才（姓名电话脱敏）")
-def talents(request: HttpRequest, skill: str = "", area: str = "", q: str = "", kind: str = "",
-            available: bool = False, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+def talents(
+    request: HttpRequest,
+    skill: str = "",
+    area: str = "",
+    q: str = "",
+    kind: str = "",
+    available: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     qs = sel.talent_search(request.user, skill=skill, area_code=area, q=q, kind=kind, available_only=available)
     limit = max(1, min(limit, 100))
-    return [s.talent_out(t) for t in qs[max(0, offset): max(0, offset) + limit]]
+    return [s.talent_out(t) for t in qs[max(0, offset) : max(0, offset) + limit]]
 
 
 @talents_router.post("", response={201: s.TalentOut}, summary="录入人才")
@@ -49,8 +57,9 @@ def create_talent(request: HttpRequest, payload: s.TalentIn) -> Status[dict[str,
 
 @talents_router.get("/{int:talent_id}", response=s.TalentOut, summary="人才详情（脱敏）")
 def talent(request: HttpRequest, talent_id: int) -> dict[str, Any]:
-    return s.talent_out(get_for(Talent.objects.select_related("area", "organization"), request.user, "view",
-                                pk=talent_id))
+    return s.talent_out(
+        get_for(Talent.objects.select_related("area", "organization"), request.user, "view", pk=talent_id)
+    )
 
 
 @talents_router.patch("/{int:talent_id}", response=s.TalentOut, summary="修改人才信息")
@@ -72,11 +81,12 @@ def reveal_talent(request: HttpRequest, talent_id: int) -> dict[str, str]:
 
 
 @resources_router.get("", response=list[s.ResourceOut], summary="搜索共享资源")
-def resources(request: HttpRequest, kind: str = "", area: str = "", q: str = "", limit: int = 50,
-              offset: int = 0) -> list[dict[str, Any]]:
+def resources(
+    request: HttpRequest, kind: str = "", area: str = "", q: str = "", limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
     qs = sel.resource_search(request.user, kind=kind, area_code=area, q=q)
     limit = max(1, min(limit, 100))
-    return [s.resource_out(r) for r in qs[max(0, offset): max(0, offset) + limit]]
+    return [s.resource_out(r) for r in qs[max(0, offset) : max(0, offset) + limit]]
 
 
 @resources_router.post("", response={201: s.ResourceOut}, summary="登记共享资源")
@@ -104,16 +114,25 @@ def set_active(request: HttpRequest, resource_id: int, payload: s.ActiveIn) -> d
 def calendar(request: HttpRequest, resource_id: int, week: date | None = None) -> dict[str, Any]:
     current = get_for(Resource.objects.all(), request.user, "view", pk=resource_id)
     data = sel.resource_week(request.user, current, sel.week_start(week or timezone.localdate()))
-    return {"resource": current.pk, "monday": data["monday"],
-            "slots": [{"start": cell["at"], "state": cell["state"]} for row in data["rows"] for cell in row["cells"]]}
+    return {
+        "resource": current.pk,
+        "monday": data["monday"],
+        "slots": [{"start": cell["at"], "state": cell["state"]} for row in data["rows"] for cell in row["cells"]],
+    }
 
 
 @resources_router.post("/{int:resource_id}/bookings", response={201: s.BookingOut}, summary="预约（待提供方审批）")
 def book(request: HttpRequest, resource_id: int, payload: s.BookingIn) -> Status[dict[str, Any]]:
     current = get_for(Resource.objects.all(), request.user, "view", pk=resource_id)
     org = _visible_org(request, payload.requester_org)
-    booking = svc.booking_request(actor=request.user, resource=current, start=payload.start, end=payload.end,
-                                  purpose=payload.purpose, requester_org=org)
+    booking = svc.booking_request(
+        actor=request.user,
+        resource=current,
+        start=payload.start,
+        end=payload.end,
+        purpose=payload.purpose,
+        requester_org=org,
+    )
     return Status(201, s.booking_out(booking))
 
 
@@ -133,14 +152,16 @@ def _booking(request: HttpRequest, booking_id: int, action: str) -> Booking:
 
 @resources_router.post("/bookings/{int:booking_id}/approve", response=s.BookingOut, summary="同意预约")
 def approve(request: HttpRequest, booking_id: int, payload: s.NoteIn) -> dict[str, Any]:
-    return s.booking_out(svc.booking_approve(actor=request.user, booking=_booking(request, booking_id, "decide"),
-                                             note=payload.note))
+    return s.booking_out(
+        svc.booking_approve(actor=request.user, booking=_booking(request, booking_id, "decide"), note=payload.note)
+    )
 
 
 @resources_router.post("/bookings/{int:booking_id}/reject", response=s.BookingOut, summary="拒绝预约（须写明原因）")
 def reject(request: HttpRequest, booking_id: int, payload: s.NoteIn) -> dict[str, Any]:
-    return s.booking_out(svc.booking_reject(actor=request.user, booking=_booking(request, booking_id, "decide"),
-                                            note=payload.note))
+    return s.booking_out(
+        svc.booking_reject(actor=request.user, booking=_booking(request, booking_id, "decide"), note=payload.note)
+    )
 
 
 @resources_router.post("/bookings/{int:booking_id}/cancel", response=s.BookingOut, summary="取消我的预约")

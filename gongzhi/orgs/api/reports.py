@@ -33,8 +33,9 @@ def save_report(request: HttpRequest, org_id: int, year: int, payload: s.ReportI
 
 @router.post("/{int:org_id}/reports/{int:year}/submit", response=s.ReportOut, summary="提交年度报告")
 def submit_report(request: HttpRequest, org_id: int, year: int) -> dict[str, Any]:
-    report = get_for(AnnualReport.objects.select_related("organization"), request.user, "fill",
-                     organization_id=org_id, year=year)
+    report = get_for(
+        AnnualReport.objects.select_related("organization"), request.user, "fill", organization_id=org_id, year=year
+    )
     return s.report_out(svc.annual_report_submit(actor=request.user, report=report))
 
 
@@ -50,13 +51,15 @@ def report_detail(request: HttpRequest, report_id: int) -> dict[str, Any]:
 
 @router.post("/reports/{int:report_id}/review", response=s.ReportOut, summary="审核：合格 / 基本合格 / 不合格")
 def review(request: HttpRequest, report_id: int, payload: s.ReviewIn) -> dict[str, Any]:
-    report = svc.annual_report_review(actor=request.user, report=_report(request, report_id, "review"),
-                                      result=payload.result, note=payload.note)
+    report = svc.annual_report_review(
+        actor=request.user, report=_report(request, report_id, "review"), result=payload.result, note=payload.note
+    )
     return s.report_out(report)
 
 
 @router.post("/reports/{int:report_id}/return", response=s.ReportOut, summary="退回修改")
 def return_report(request: HttpRequest, report_id: int, payload: s.NoteIn) -> dict[str, Any]:
-    report = svc.annual_report_return(actor=request.user, report=_report(request, report_id, "review"),
-                                      note=payload.note)
+    report = svc.annual_report_return(
+        actor=request.user, report=_report(request, report_id, "review"), note=payload.note
+    )
     return s.report_out(report)

@@ -73,11 +73,19 @@ class OrgCardOut(Schema):
 
 def org_card(org: Organization, *, full_contact: bool = False) -> dict[str, Any]:
     return {
-        "id": org.pk, "name": org.name, "org_type": org.org_type, "org_type_label": org.get_org_type_display(),
-        "status": org.status, "status_label": org.get_status_display(), "grade": org.grade,
-        "grade_label": org.grade_label, "grade_valid_until": org.grade_valid_until,
-        "grade_expired": bool(org.grade) and not org.grade_valid(), "home_area": area_ref(org.home_area),
-        "categories": org.category_tags, "summary": org.summary[:500],
+        "id": org.pk,
+        "name": org.name,
+        "org_type": org.org_type,
+        "org_type_label": org.get_org_type_display(),
+        "status": org.status,
+        "status_label": org.get_status_display(),
+        "grade": org.grade,
+        "grade_label": org.grade_label,
+        "grade_valid_until": org.grade_valid_until,
+        "grade_expired": bool(org.grade) and not org.grade_valid(),
+        "home_area": area_ref(org.home_area),
+        "categories": org.category_tags,
+        "summary": org.summary[:500],
         "contact_phone": org.contact_phone if full_contact else mask_phone(org.contact_phone),
     }
 
@@ -94,9 +102,16 @@ class OfferOut(Schema):
 
 
 def offer_out(offer: ServiceOffer) -> dict[str, Any]:
-    return {"id": offer.pk, "category_code": offer.category_code, "title": offer.title, "area": area_ref(offer.area),
-            "capacity_per_month": offer.capacity_per_month, "price": offer.price,
-            "description": offer.description, "active": offer.active}
+    return {
+        "id": offer.pk,
+        "category_code": offer.category_code,
+        "title": offer.title,
+        "area": area_ref(offer.area),
+        "capacity_per_month": offer.capacity_per_month,
+        "price": offer.price,
+        "description": offer.description,
+        "active": offer.active,
+    }
 
 
 class ReportResultOut(Schema):
@@ -146,8 +161,13 @@ class RegistryItemOut(OrgCardOut):
 
 
 def registry_item(org: Organization) -> dict[str, Any]:
-    return {**org_card(org, full_contact=True), "credit_code": org.credit_code, "registered_on": org.registered_on,
-            "leader_name": org.leader_name, "status_reason": org.status_reason}
+    return {
+        **org_card(org, full_contact=True),
+        "credit_code": org.credit_code,
+        "registered_on": org.registered_on,
+        "leader_name": org.leader_name,
+        "status_reason": org.status_reason,
+    }
 
 
 class RegistryListOut(Schema):
@@ -168,8 +188,17 @@ class ProfileIn(Schema):
     admin_username: str = ""
 
 
-PROFILE_KEYS = {"name", "org_type", "home_area", "areas_served", "summary", "contact_phone", "categories",
-                "leader_name", "address"}
+PROFILE_KEYS = {
+    "name",
+    "org_type",
+    "home_area",
+    "areas_served",
+    "summary",
+    "contact_phone",
+    "categories",
+    "leader_name",
+    "address",
+}
 
 
 def profile_kwargs(payload: ProfileIn, *, creating: bool) -> dict[str, Any]:
@@ -264,9 +293,15 @@ class MemberOut(Schema):
 
 def member_out(m: Membership) -> dict[str, Any]:
     # Fellow members see each other's names (they work together); phones stay masked.
-    return {"id": m.pk, "role": m.role, "role_label": m.get_role_display(), "name": m.name,
-            "phone": mask_phone(m.phone), "username": m.user.username if m.user_id else None,
-            "joined_at": m.joined_at}
+    return {
+        "id": m.pk,
+        "role": m.role,
+        "role_label": m.get_role_display(),
+        "name": m.name,
+        "phone": mask_phone(m.phone),
+        "username": m.user.username if m.user_id else None,
+        "joined_at": m.joined_at,
+    }
 
 
 class InviteIn(Schema):
@@ -340,12 +375,32 @@ class ReportOut(Schema):
 
 
 def report_out(r: AnnualReport) -> dict[str, Any]:
-    fields = ("activities", "income", "expense", "net_assets", "staff_count", "volunteer_count", "party_org",
-              "party_members", "party_activities", "changes", "submitted_at", "result", "review_note", "reviewed_at",
-              "year", "status")
-    return {"id": r.pk, "organization": r.organization_id, "organization_name": r.organization.name,
-            "status_label": r.get_status_display(), "result_label": r.get_result_display() if r.result else "",
-            **{f: getattr(r, f) for f in fields}}
+    fields = (
+        "activities",
+        "income",
+        "expense",
+        "net_assets",
+        "staff_count",
+        "volunteer_count",
+        "party_org",
+        "party_members",
+        "party_activities",
+        "changes",
+        "submitted_at",
+        "result",
+        "review_note",
+        "reviewed_at",
+        "year",
+        "status",
+    )
+    return {
+        "id": r.pk,
+        "organization": r.organization_id,
+        "organization_name": r.organization.name,
+        "status_label": r.get_status_display(),
+        "result_label": r.get_result_display() if r.result else "",
+        **{f: getattr(r, f) for f in fields},
+    }
 
 
 class ReviewIn(Schema):
@@ -391,12 +446,21 @@ class TalentOut(Schema):
 
 def talent_out(t: Talent) -> dict[str, Any]:
     rows = list(t.skill_rows.all())
-    return {"id": t.pk, "kind": t.kind, "kind_label": t.get_kind_display(), "name": mask_name(t.name),
-            "phone": mask_phone(t.phone), "area": area_ref(t.area),
-            "organization": t.organization.name if t.organization_id else None,
-            "skills": [r.skill for r in rows], "skill_labels": [r.get_skill_display() for r in rows],
-            "tags": t.tags, "certificates": t.certificate_list, "availability": t.availability,
-            "available": t.available}
+    return {
+        "id": t.pk,
+        "kind": t.kind,
+        "kind_label": t.get_kind_display(),
+        "name": mask_name(t.name),
+        "phone": mask_phone(t.phone),
+        "area": area_ref(t.area),
+        "organization": t.organization.name if t.organization_id else None,
+        "skills": [r.skill for r in rows],
+        "skill_labels": [r.get_skill_display() for r in rows],
+        "tags": t.tags,
+        "certificates": t.certificate_list,
+        "availability": t.availability,
+        "available": t.available,
+    }
 
 
 class TalentIn(Schema):
@@ -453,9 +517,20 @@ class ResourceOut(Schema):
 
 
 def resource_out(r: Resource) -> dict[str, Any]:
-    return {"id": r.pk, "kind": r.kind, "kind_label": r.get_kind_display(), "name": r.name,
-            "description": r.description, "area": area_ref(r.area), "address": r.address, "owner": r.owner_label,
-            "capacity": r.capacity, "amount": r.amount, "active": r.active, "bookable": r.bookable}
+    return {
+        "id": r.pk,
+        "kind": r.kind,
+        "kind_label": r.get_kind_display(),
+        "name": r.name,
+        "description": r.description,
+        "area": area_ref(r.area),
+        "address": r.address,
+        "owner": r.owner_label,
+        "capacity": r.capacity,
+        "amount": r.amount,
+        "active": r.active,
+        "bookable": r.bookable,
+    }
 
 
 class ResourceIn(Schema):
@@ -497,10 +572,19 @@ class BookingOut(Schema):
 
 
 def booking_out(b: Booking) -> dict[str, Any]:
-    return {"id": b.pk, "resource": b.resource_id, "resource_name": b.resource.name, "start": b.start, "end": b.end,
-            "purpose": b.purpose, "status": b.status, "status_label": b.get_status_display(),
-            "requester": mask_name(str(b.requester)), "requester_org": b.requester_org.name if b.requester_org_id else None,
-            "note": b.note}
+    return {
+        "id": b.pk,
+        "resource": b.resource_id,
+        "resource_name": b.resource.name,
+        "start": b.start,
+        "end": b.end,
+        "purpose": b.purpose,
+        "status": b.status,
+        "status_label": b.get_status_display(),
+        "requester": mask_name(str(b.requester)),
+        "requester_org": b.requester_org.name if b.requester_org_id else None,
+        "note": b.note,
+    }
 
 
 class CalendarCellOut(Schema):

@@ -44,14 +44,16 @@ def require_org_alive(org: Organization, doing: Any) -> None:
     """Refuse work for an organization that is deregistered (or not yet born)."""
     if org.status in (OrgStatus.DEREGISTERED, OrgStatus.INCUBATING):
         raise IllegalState(
-            _("“%(org)s”当前状态为“%(state)s”，不能%(doing)s") % {
-                "org": org.name, "state": org.get_status_display(), "doing": doing},
-            state=org.status, state_label=org.get_status_display(),
+            _("“%(org)s”当前状态为“%(state)s”，不能%(doing)s")
+            % {"org": org.name, "state": org.get_status_display(), "doing": doing},
+            state=org.status,
+            state_label=org.get_status_display(),
         )
 
 
-def text(value: Any, *, field: str, label: str, max_length: int, required: bool = False,
-         errors: dict[str, list[str]]) -> str:
+def text(
+    value: Any, *, field: str, label: str, max_length: int, required: bool = False, errors: dict[str, list[str]]
+) -> str:
     value = str(value or "").strip()
     if required and not value:
         errors.setdefault(field, []).append(_("请填写%(label)s") % {"label": label})

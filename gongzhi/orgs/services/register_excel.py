@@ -51,8 +51,14 @@ COLUMNS: list[tuple[Any, str, bool]] = [
     (gettext_lazy("等级评定日期"), "grade_awarded_on", False),
     (gettext_lazy("简介"), "summary", False),
 ]
-IMPORTABLE_STATUSES = (OrgStatus.FILED, OrgStatus.REGISTERED, OrgStatus.ACTIVE, OrgStatus.SUSPENDED,
-                       OrgStatus.ABNORMAL, OrgStatus.DEREGISTERED)
+IMPORTABLE_STATUSES = (
+    OrgStatus.FILED,
+    OrgStatus.REGISTERED,
+    OrgStatus.ACTIVE,
+    OrgStatus.SUSPENDED,
+    OrgStatus.ABNORMAL,
+    OrgStatus.DEREGISTERED,
+)
 
 
 @dataclass
@@ -105,7 +111,9 @@ def _read(upload: Any) -> list[tuple[int, dict[str, Any]]]:
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError):
-        raise ValidationFailed({"file": [_("无法读取文件：请上传 Excel 工作簿（.xlsx），可先导出名录作为模板")]}) from None
+        raise ValidationFailed(
+            {"file": [_("无法读取文件：请上传 Excel 工作簿（.xlsx），可先导出名录作为模板")]}
+        ) from None
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [_cell_text(v) for v in next(rows, ())]
@@ -154,8 +162,9 @@ class _RowChecker:
         return None if errors else row
 
     def _identity(self, raw: dict[str, Any], row: dict[str, Any], errors: dict[str, list[str]]) -> None:
-        row["name"] = c.text(_cell_text(raw.get("name")), field="name", label=_("名称"), max_length=200,
-                             required=True, errors=errors)
+        row["name"] = c.text(
+            _cell_text(raw.get("name")), field="name", label=_("名称"), max_length=200, required=True, errors=errors
+        )
         if row["name"] in self.names:
             errors.setdefault("name", []).append(_("与上面的行重名"))
         elif row["name"] and Organization.objects.filter(name=row["name"]).exists():
@@ -195,7 +204,9 @@ class _RowChecker:
         elif row["org_type"] == OrgType.COMMUNITY_GROUP and area.level not in FILING_LEVELS:
             errors["home_area"] = [_("社区社会组织应填写备案的街道或社区代码")]
         row["home_area"] = area
-        served = [s for s in _cell_text(raw.get("areas_served")).replace("，", ",").replace("、", ",").split(",") if s.strip()]
+        served = [
+            s for s in _cell_text(raw.get("areas_served")).replace("，", ",").replace("、", ",").split(",") if s.strip()
+        ]
         row["areas_served"] = []
         for served_code in served:
             served_area = self.area(served_code.strip())
@@ -211,8 +222,12 @@ class _RowChecker:
             except ValueError:
                 errors[key] = [_("日期格式应为 2024-03-01")]
                 row[key] = None
-        for key, label, limit in (("leader_name", _("法定代表人/负责人"), 50), ("address", _("住所"), 200),
-                                  ("categories", _("服务领域"), 200), ("summary", _("简介"), 4000)):
+        for key, label, limit in (
+            ("leader_name", _("法定代表人/负责人"), 50),
+            ("address", _("住所"), 200),
+            ("categories", _("服务领域"), 200),
+            ("summary", _("简介"), 4000),
+        ):
             row[key] = c.text(_cell_text(raw.get(key)), field=key, label=label, max_length=limit, errors=errors)
         row["contact_phone"] = c.phone(_cell_text(raw.get("contact_phone")), field="contact_phone", errors=errors)
         grade = _cell_text(raw.get("grade")).upper().rstrip("A")
@@ -250,12 +265,23 @@ def _create_row(actor: Any, row: dict[str, Any]) -> Organization:
     grade, awarded_on = row.pop("grade"), row.pop("grade_awarded_on")
     org = Organization.objects.create(**row)
     org.areas_served.set(served)
-    OrgStatusChange.objects.create(organization=org, from_status="", to_status=org.status, actor=actor,
-                                   reason=_("从 Excel 名录导入"), data={"imported": True})
+    OrgStatusChange.objects.create(
+        organization=org,
+        from_status="",
+        to_status=org.status,
+        actor=actor,
+        reason=_("从 Excel 名录导入"),
+        data={"imported": True},
+    )
     if grade:
-        award = GradeAward.objects.create(organization=org, grade=grade, awarded_on=awarded_on,
-                                          valid_until=grade_valid_until(awarded_on), awarded_by=actor,
-                                          note=_("从 Excel 名录导入"))
+        award = GradeAward.objects.create(
+            organization=org,
+            grade=grade,
+            awarded_on=awarded_on,
+            valid_until=grade_valid_until(awarded_on),
+            awarded_by=actor,
+            note=_("从 Excel 名录导入"),
+        )
         org.grade, org.grade_awarded_on, org.grade_valid_until = grade, awarded_on, award.valid_until
         org.save(update_fields=["grade", "grade_awarded_on", "grade_valid_until"])
     audit_record(actor=actor, action="orgs.organization.imported", target=org, data={"status": org.status})
@@ -273,12 +299,26 @@ def registry_export(*, actor: Any, queryset: QuerySet[Organization] | None = Non
     sheet.append([str(label) for label, _k, _r in COLUMNS])
     count = 0
     for org in qs.iterator(chunk_size=500):
-        sheet.append(sheet_row([
-            org.name, org.get_org_type_display(), org.credit_code or "", org.home_area.code,
-            org.get_status_display(), org.registered_on, org.leader_name, org.contact_phone, org.address,
-            org.categories, ",".join(a.code for a in org.areas_served.all()), org.grade_label,
-            org.grade_awarded_on, org.summary,
-        ]))
+        sheet.append(
+            sheet_row(
+                [
+                    org.name,
+                    org.get_org_type_display(),
+                    org.credit_code or "",
+                    org.home_area.code,
+                    org.get_status_display(),
+                    org.registered_on,
+                    org.leader_name,
+                    org.contact_phone,
+                    org.address,
+                    org.categories,
+                    ",".join(a.code for a in org.areas_served.all()),
+                    org.grade_label,
+                    org.grade_awarded_on,
+                    org.summary,
+                ]
+            )
+        )
         count += 1
     for column, width in zip("ABCDEFGHIJKLMN", (36, 14, 22, 14, 10, 14, 14, 16, 30, 20, 30, 8, 14, 40), strict=True):
         sheet.column_dimensions[column].width = width

@@ -40,9 +40,11 @@ FIELDS: list[tuple[str, Any, str, bool]] = [
 
 def _illegal(report: AnnualReport, doing: Any) -> IllegalState:
     return IllegalState(
-        _("%(year)s年度报告当前状态为“%(state)s”，不能%(doing)s") % {
-            "year": report.year, "state": report.get_status_display(), "doing": doing},
-        state=report.status, state_label=report.get_status_display())
+        _("%(year)s年度报告当前状态为“%(state)s”，不能%(doing)s")
+        % {"year": report.year, "state": report.get_status_display(), "doing": doing},
+        state=report.status,
+        state_label=report.get_status_display(),
+    )
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -73,8 +75,14 @@ def _check_year(org: Organization, year: Any) -> int:
     last = timezone.localdate().year - 1
     first = max(FIRST_YEAR, org.registered_on.year if org.registered_on else FIRST_YEAR)
     if not isinstance(year, int) or not first <= year <= last:
-        raise ValidationFailed({"year": [_("年度应在 %(first)s 到 %(last)s 之间（%(y)s 年的报告在次年填报）") % {
-            "first": first, "last": last, "y": last}]})
+        raise ValidationFailed(
+            {
+                "year": [
+                    _("年度应在 %(first)s 到 %(last)s 之间（%(y)s 年的报告在次年填报）")
+                    % {"first": first, "last": last, "y": last}
+                ]
+            }
+        )
     return year
 
 
@@ -93,8 +101,12 @@ def annual_report_save(*, actor: Any, org: Organization, year: int, **fields: An
         for key, value in cleaned.items():
             setattr(report, key, value)
         report.save()
-        audit_record(actor=actor, action="orgs.annual_report.saved", target=report,
-                     data={"organization": current.pk, "year": year, "fields": sorted(cleaned)})
+        audit_record(
+            actor=actor,
+            action="orgs.annual_report.saved",
+            target=report,
+            data={"organization": current.pk, "year": year, "fields": sorted(cleaned)},
+        )
     return report
 
 
@@ -103,9 +115,11 @@ def annual_report_submit(*, actor: Any, report: AnnualReport) -> AnnualReport:
         current = c.locked(AnnualReport, actor, "fill", report.pk)
         if current.status not in EDITABLE:
             raise _illegal(current, _("提交"))
-        missing = {field: [_("提交前请填写%(label)s") % {"label": label}]
-                   for field, label, _k, required in FIELDS
-                   if required and getattr(current, field) in (None, "")}
+        missing = {
+            field: [_("提交前请填写%(label)s") % {"label": label}]
+            for field, label, _k, required in FIELDS
+            if required and getattr(current, field) in (None, "")
+        }
         if missing:
             raise ValidationFailed(missing)
         from_status = current.status
@@ -113,8 +127,12 @@ def annual_report_submit(*, actor: Any, report: AnnualReport) -> AnnualReport:
         current.submitted_at = timezone.now()
         current.submitted_by = actor
         current.save()
-        audit_record(actor=actor, action="orgs.annual_report.submitted", target=current,
-                     data={"organization": current.organization_id, "year": current.year, "from": from_status})
+        audit_record(
+            actor=actor,
+            action="orgs.annual_report.submitted",
+            target=current,
+            data={"organization": current.organization_id, "year": current.year, "from": from_status},
+        )
     return current
 
 
@@ -137,8 +155,12 @@ def annual_report_review(*, actor: Any, report: AnnualReport, result: str, note:
         current.reviewed_at = timezone.now()
         current.reviewed_by = actor
         current.save()
-        audit_record(actor=actor, action="orgs.annual_report.reviewed", target=current,
-                     data={"organization": current.organization_id, "year": current.year, "result": result})
+        audit_record(
+            actor=actor,
+            action="orgs.annual_report.reviewed",
+            target=current,
+            data={"organization": current.organization_id, "year": current.year, "result": result},
+        )
     return current
 
 
@@ -154,6 +176,10 @@ def annual_report_return(*, actor: Any, report: AnnualReport, note: str) -> Annu
         current.status = ReportStatus.RETURNED
         current.review_note = note
         current.save()
-        audit_record(actor=actor, action="orgs.annual_report.returned", target=current,
-                     data={"organization": current.organization_id, "year": current.year})
+        audit_record(
+            actor=actor,
+            action="orgs.annual_report.returned",
+            target=current,
+            data={"organization": current.organization_id, "year": current.year},
+        )
     return current

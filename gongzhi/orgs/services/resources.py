@@ -50,9 +50,20 @@ def _may_own(actor: Any, *, area: Area, org: Organization | None, department: De
     return grants.covers_area(area, Role.COMMUNITY_WORKER, Role.STREET_STAFF)
 
 
-def resource_create(*, actor: Any, kind: str, name: str, area: Area, owner_org: Organization | None = None,
-                    owner_department: Department | None = None, unit_name: str = "", description: str = "",
-                    address: str = "", capacity: Any = None, amount: Any = None) -> Resource:
+def resource_create(
+    *,
+    actor: Any,
+    kind: str,
+    name: str,
+    area: Area,
+    owner_org: Organization | None = None,
+    owner_department: Department | None = None,
+    unit_name: str = "",
+    description: str = "",
+    address: str = "",
+    capacity: Any = None,
+    amount: Any = None,
+) -> Resource:
     """Offer a resource: for one's organization, department, or (community staff) the community or a unit."""
     c.require_role(actor, *OWNER_ROLES)
     errors: dict[str, list[str]] = {}
@@ -74,12 +85,22 @@ def resource_create(*, actor: Any, kind: str, name: str, area: Area, owner_org: 
     if not _may_own(actor, area=area, org=owner_org, department=owner_department):
         raise PermissionDenied(_("只能为本组织、本部门或本社区登记资源"))
     with transaction.atomic():
-        resource = Resource.objects.create(kind=kind, name=name, area=area, owner_org=owner_org,
-                                           owner_department=owner_department, unit_name=unit_name,
-                                           description=description, address=address, capacity=capacity,
-                                           amount=amount, created_by=actor)
-        audit_record(actor=actor, action="orgs.resource.created", target=resource,
-                     data={"kind": kind, "area": area.code})
+        resource = Resource.objects.create(
+            kind=kind,
+            name=name,
+            area=area,
+            owner_org=owner_org,
+            owner_department=owner_department,
+            unit_name=unit_name,
+            description=description,
+            address=address,
+            capacity=capacity,
+            amount=amount,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor, action="orgs.resource.created", target=resource, data={"kind": kind, "area": area.code}
+        )
     return resource
 
 
@@ -138,12 +159,15 @@ def _first_clash(resource: Resource, start: datetime, end: datetime) -> Booking 
 def _clash_message(booking: Booking) -> str:
     start, end = timezone.localtime(booking.start), timezone.localtime(booking.end)
     return _("该时段已被预约（%(start)s–%(end)s，%(state)s），请换一个时段") % {
-        "start": start.strftime("%m-%d %H:%M"), "end": end.strftime("%m-%d %H:%M" if end.date() != start.date() else "%H:%M"),
-        "state": booking.get_status_display()}
+        "start": start.strftime("%m-%d %H:%M"),
+        "end": end.strftime("%m-%d %H:%M" if end.date() != start.date() else "%H:%M"),
+        "state": booking.get_status_display(),
+    }
 
 
-def booking_request(*, actor: Any, resource: Resource, start: Any, end: Any, purpose: str,
-                    requester_org: Organization | None = None) -> Booking:
+def booking_request(
+    *, actor: Any, resource: Resource, start: Any, end: Any, purpose: str, requester_org: Organization | None = None
+) -> Booking:
     """Ask to use a venue or piece of equipment for a period; the slots are held at once."""
     errors: dict[str, list[str]] = {}
     purpose = c.text(purpose, field="purpose", label=_("用途"), max_length=200, required=True, errors=errors)
@@ -162,32 +186,57 @@ def booking_request(*, actor: Any, resource: Resource, start: Any, end: Any, pur
             raise Conflict(_clash_message(clash))
         owner = can(actor, "manage", current)
         booking = Booking.objects.create(
-            resource=current, requester=actor, requester_org=requester_org, start=start, end=end, purpose=purpose,
+            resource=current,
+            requester=actor,
+            requester_org=requester_org,
+            start=start,
+            end=end,
+            purpose=purpose,
             status=BookingStatus.APPROVED if owner else BookingStatus.PENDING,
-            decided_by=actor if owner else None, decided_at=timezone.now() if owner else None)
+            decided_by=actor if owner else None,
+            decided_at=timezone.now() if owner else None,
+        )
         try:
             with transaction.atomic():
                 BookingSlot.objects.bulk_create(
-                    [BookingSlot(resource=current, booking=booking, start=s) for s in slot_starts(start, end)])
+                    [BookingSlot(resource=current, booking=booking, start=s) for s in slot_starts(start, end)]
+                )
         except IntegrityError:
             # Another request took a slot between our check and our insert: the constraint decided.
             raise Conflict(_("该时段刚刚被他人预约，请换一个时段")) from None
-        audit_record(actor=actor, action="orgs.booking.requested", target=booking,
-                     data={"resource": current.pk, "start": start, "end": end, "status": booking.status})
+        audit_record(
+            actor=actor,
+            action="orgs.booking.requested",
+            target=booking,
+            data={"resource": current.pk, "start": start, "end": end, "status": booking.status},
+        )
     return booking
 
 
-def _decide(*, actor: Any, booking: Booking, action: str, allowed: tuple[str, ...], to: str, verb: str,
-            doing: Any, note: str = "", note_required: bool = False) -> Booking:
+def _decide(
+    *,
+    actor: Any,
+    booking: Booking,
+    action: str,
+    allowed: tuple[str, ...],
+    to: str,
+    verb: str,
+    doing: Any,
+    note: str = "",
+    note_required: bool = False,
+) -> Booking:
     errors: dict[str, list[str]] = {}
     note = c.text(note, field="note", label=_("说明"), max_length=500, required=note_required, errors=errors)
     with transaction.atomic():
         current = c.locked(Booking, actor, action, booking.pk)
         c.raise_if(errors)
         if current.status not in allowed:
-            raise IllegalState(_("该预约当前状态为“%(state)s”，不能%(doing)s") % {
-                "state": current.get_status_display(), "doing": doing},
-                state=current.status, state_label=current.get_status_display())
+            raise IllegalState(
+                _("该预约当前状态为“%(state)s”，不能%(doing)s")
+                % {"state": current.get_status_display(), "doing": doing},
+                state=current.status,
+                state_label=current.get_status_display(),
+            )
         from_status = current.status
         current.status = to
         current.note = note or current.note
@@ -196,25 +245,55 @@ def _decide(*, actor: Any, booking: Booking, action: str, allowed: tuple[str, ..
         current.save()
         if to not in HOLDING_STATUSES:
             current.slots.all().delete()  # the time is free again
-        audit_record(actor=actor, action=f"orgs.booking.{verb}", target=current,
-                     data={"from": from_status, "to": to, "note": note})
+        audit_record(
+            actor=actor,
+            action=f"orgs.booking.{verb}",
+            target=current,
+            data={"from": from_status, "to": to, "note": note},
+        )
     return current
 
 
 def booking_approve(*, actor: Any, booking: Booking, note: str = "") -> Booking:
-    return _decide(actor=actor, booking=booking, action="decide", allowed=(BookingStatus.PENDING,),
-                   to=BookingStatus.APPROVED, verb="approved", doing=_("同意"), note=note)
+    return _decide(
+        actor=actor,
+        booking=booking,
+        action="decide",
+        allowed=(BookingStatus.PENDING,),
+        to=BookingStatus.APPROVED,
+        verb="approved",
+        doing=_("同意"),
+        note=note,
+    )
 
 
 def booking_reject(*, actor: Any, booking: Booking, note: str) -> Booking:
     """Refuse a request, or withdraw an approval (the requester is told why)."""
-    return _decide(actor=actor, booking=booking, action="decide", allowed=HOLDING_STATUSES,
-                   to=BookingStatus.REJECTED, verb="rejected", doing=_("拒绝"), note=note, note_required=True)
+    return _decide(
+        actor=actor,
+        booking=booking,
+        action="decide",
+        allowed=HOLDING_STATUSES,
+        to=BookingStatus.REJECTED,
+        verb="rejected",
+        doing=_("拒绝"),
+        note=note,
+        note_required=True,
+    )
 
 
 def booking_cancel(*, actor: Any, booking: Booking) -> Booking:
     current = get_for(Booking.objects.all(), actor, "cancel", pk=booking.pk)
     if current.end <= timezone.now():
-        raise IllegalState(_("预约时段已结束，不能取消"), state=current.status, state_label=current.get_status_display())
-    return _decide(actor=actor, booking=current, action="cancel", allowed=HOLDING_STATUSES,
-                   to=BookingStatus.CANCELLED, verb="cancelled", doing=_("取消"))
+        raise IllegalState(
+            _("预约时段已结束，不能取消"), state=current.status, state_label=current.get_status_display()
+        )
+    return _decide(
+        actor=actor,
+        booking=current,
+        action="cancel",
+        allowed=HOLDING_STATUSES,
+        to=BookingStatus.CANCELLED,
+        verb="cancelled",
+        doing=_("取消"),
+    )

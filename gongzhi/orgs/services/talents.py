@@ -21,8 +21,18 @@ from gongzhi.orgs.models import Organization, Skill, Talent, TalentKind, TalentS
 from gongzhi.orgs.policies import AREA_STAFF
 from gongzhi.orgs.services import _common as c
 
-FIELDS = ("kind", "name", "phone", "area", "skills", "tags", "certificates", "availability", "available",
-          "organization")
+FIELDS = (
+    "kind",
+    "name",
+    "phone",
+    "area",
+    "skills",
+    "tags",
+    "certificates",
+    "availability",
+    "available",
+    "organization",
+)
 
 
 def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -35,8 +45,9 @@ def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if out["kind"] not in TalentKind.values:
             errors["kind"] = [_("请选择类别：志愿者或专业人才")]
     if creating or "name" in data:
-        out["name"] = c.text(data.get("name"), field="name", label=_("姓名"), max_length=50, required=True,
-                             errors=errors)
+        out["name"] = c.text(
+            data.get("name"), field="name", label=_("姓名"), max_length=50, required=True, errors=errors
+        )
     if "phone" in data:
         out["phone"] = c.phone(data["phone"], field="phone", errors=errors)
     if creating or "area" in data:
@@ -51,8 +62,11 @@ def _clean(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         elif not skills and not str(data.get("tags") or "").strip():
             errors["skills"] = [_("请至少选择一项技能，或填写其他特长")]
         out["skills"] = skills
-    for key, label, limit in (("tags", _("其他特长"), 200), ("certificates", _("证书"), 2000),
-                              ("availability", _("可服务时间"), 200)):
+    for key, label, limit in (
+        ("tags", _("其他特长"), 200),
+        ("certificates", _("证书"), 2000),
+        ("availability", _("可服务时间"), 200),
+    ):
         if key in data:
             out[key] = c.text(data[key], field=key, label=label, max_length=limit, errors=errors)
     if "available" in data:
@@ -79,8 +93,12 @@ def talent_create(*, actor: Any, **fields: Any) -> Talent:
     with transaction.atomic():
         talent = Talent.objects.create(created_by=actor, **cleaned)
         TalentSkill.objects.bulk_create([TalentSkill(talent=talent, skill=s) for s in skills])
-        audit_record(actor=actor, action="orgs.talent.created", target=talent,
-                     data={"kind": talent.kind, "area": talent.area.code, "skills": skills})
+        audit_record(
+            actor=actor,
+            action="orgs.talent.created",
+            target=talent,
+            data={"kind": talent.kind, "area": talent.area.code, "skills": skills},
+        )
     return talent
 
 
@@ -89,7 +107,8 @@ def talent_update(*, actor: Any, talent: Talent, **fields: Any) -> Talent:
     with transaction.atomic():
         current = c.locked(Talent, actor, "change", talent.pk)
         if ("area" in cleaned or "organization" in cleaned) and not _may_enter(
-                actor, cleaned.get("area", current.area), cleaned.get("organization", current.organization)):
+            actor, cleaned.get("area", current.area), cleaned.get("organization", current.organization)
+        ):
             raise PermissionDenied(_("只能录入本区域的人才，或本组织的志愿者和专业人才"))
         skills = cleaned.pop("skills", None)
         for key, value in cleaned.items():
@@ -99,8 +118,7 @@ def talent_update(*, actor: Any, talent: Talent, **fields: Any) -> Talent:
             current.skill_rows.exclude(skill__in=skills).delete()
             have = set(current.skill_rows.values_list("skill", flat=True))
             TalentSkill.objects.bulk_create([TalentSkill(talent=current, skill=s) for s in skills if s not in have])
-        audit_record(actor=actor, action="orgs.talent.updated", target=current,
-                     data={"fields": sorted(fields)})
+        audit_record(actor=actor, action="orgs.talent.updated", target=current, data={"fields": sorted(fields)})
     return current
 
 

@@ -37,9 +37,17 @@ class Place:
 
 
 def _area(code: str, name: str, level: str, parent: Area) -> Area:
-    area, _created = Area.objects.get_or_create(code=code, defaults={
-        "name": name, "short_name": name, "level": level, "parent": parent, "path": f"{parent.path}{code}/",
-        "depth": parent.depth + 1})
+    area, _created = Area.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "short_name": name,
+            "level": level,
+            "parent": parent,
+            "path": f"{parent.path}{code}/",
+            "depth": parent.depth + 1,
+        },
+    )
     return area
 
 
@@ -51,16 +59,27 @@ def place() -> Place:
 
 
 def org(*served: Area, status: str = OrgStatus.ACTIVE, name: str = "") -> Organization:
-    o = Organization.objects.create(name=name or f"匹配测试组织{next(_serial)}", org_type=OrgType.SERVICE_INSTITUTION,
-                                    status=status, home_area=Area.objects.get(code="330903"))
+    o = Organization.objects.create(
+        name=name or f"匹配测试组织{next(_serial)}",
+        org_type=OrgType.SERVICE_INSTITUTION,
+        status=status,
+        home_area=Area.objects.get(code="330903"),
+    )
     o.areas_served.set(served)
     return o
 
 
-def offer(o: Organization, code: str, *, capacity: int = 0, area: Area | None = None, title: str = "",
-          active: bool = True) -> ServiceOffer:
-    return ServiceOffer.objects.create(organization=o, category_code=code, title=title or f"{code} 服务",
-                                       capacity_per_month=capacity, area=area, active=active)
+def offer(
+    o: Organization, code: str, *, capacity: int = 0, area: Area | None = None, title: str = "", active: bool = True
+) -> ServiceOffer:
+    return ServiceOffer.objects.create(
+        organization=o,
+        category_code=code,
+        title=title or f"{code} 服务",
+        capacity_per_month=capacity,
+        area=area,
+        active=active,
+    )
 
 
 def cat(code: str) -> Category:
@@ -74,33 +93,64 @@ def admin() -> User:
 def order(area: Area, code: str = "elderly_care", **fields: Any) -> Order:
     now = timezone.now()
     values: dict[str, Any] = {
-        "channel": "web", "category": cat(code), "title": "测试需求", "description": "测试",
-        "area": area, "community": area if area.level == Level.COMMUNITY else area.parent,
-        "created_by": admin(), "created_at": now, "accept_by": now + timedelta(days=3)}
+        "channel": "web",
+        "category": cat(code),
+        "title": "测试需求",
+        "description": "测试",
+        "area": area,
+        "community": area if area.level == Level.COMMUNITY else area.parent,
+        "created_by": admin(),
+        "created_at": now,
+        "accept_by": now + timedelta(days=3),
+    }
     values.update(fields)
     return Order.objects.create(**values)
 
 
-def history(o: Organization, area: Area, n: int, *, code: str = "elderly_care", state: str = State.CLOSED,
-            accepted_at: datetime | None = None, complete_by: datetime | None = None) -> list[Order]:
+def history(
+    o: Organization,
+    area: Area,
+    n: int,
+    *,
+    code: str = "elderly_care",
+    state: str = State.CLOSED,
+    accepted_at: datetime | None = None,
+    complete_by: datetime | None = None,
+) -> list[Order]:
     """``n`` orders the organization took on (and, by default, finished) some time ago."""
     now = timezone.now()
     taken = accepted_at or now - timedelta(days=90)
     done = state in (State.COMPLETED, State.CLOSED)
-    rows = [Order(channel="web", category=cat(code), title="历史需求", description="历史", area=area,
-                  community=area if area.level == Level.COMMUNITY else area.parent, created_by=admin(),
-                  created_at=taken - timedelta(hours=1), accepted_at=taken, org=o, state=state,
-                  complete_by=complete_by or taken + timedelta(days=5),
-                  completed_at=taken + timedelta(days=1) if done else None,
-                  closed_at=taken + timedelta(days=2) if state == State.CLOSED else None)
-            for _i in range(n)]
+    rows = [
+        Order(
+            channel="web",
+            category=cat(code),
+            title="历史需求",
+            description="历史",
+            area=area,
+            community=area if area.level == Level.COMMUNITY else area.parent,
+            created_by=admin(),
+            created_at=taken - timedelta(hours=1),
+            accepted_at=taken,
+            org=o,
+            state=state,
+            complete_by=complete_by or taken + timedelta(days=5),
+            completed_at=taken + timedelta(days=1) if done else None,
+            closed_at=taken + timedelta(days=2) if state == State.CLOSED else None,
+        )
+        for _i in range(n)
+    ]
     return Order.objects.bulk_create(rows)
 
 
 def rate(orders: list[Order], stars: list[int]) -> None:
     rater = admin()
-    Rating.objects.bulk_create([Rating(order=o, rater=rater, rater_role=RaterRole.STAFF, org=o.org, stars=s,
-                                       created_at=timezone.now()) for o, s in zip(orders, stars, strict=False)])
+    Rating.objects.bulk_create(
+        [
+            Rating(order=o, rater=rater, rater_role=RaterRole.STAFF, org=o.org, stars=s, created_at=timezone.now())
+            for o, s in zip(orders, stars, strict=False)
+        ]
+    )
 
 
 XP, XP_GRID = "330903003005", "330903003005-001"
@@ -110,8 +160,15 @@ def need_poster(api: Any) -> Callable[..., dict[str, Any]]:
     """A function that posts a need in 兴普一网格 (as resident_a by default) and returns the API's answer."""
 
     def post(username: str = "resident_a", **fields: Any) -> dict[str, Any]:
-        body = {"category": "elderly_care", "title": "帮忙买菜", "description": "腿脚不便，想请人每周帮忙买两次菜。",
-                "community": XP, "grid": XP_GRID, "address": "兴普社区3号楼201室", **fields}
+        body = {
+            "category": "elderly_care",
+            "title": "帮忙买菜",
+            "description": "腿脚不便，想请人每周帮忙买两次菜。",
+            "community": XP,
+            "grid": XP_GRID,
+            "address": "兴普社区3号楼201室",
+            **fields,
+        }
         response = api(username).post("orders", body)
         assert response.status_code == 201, response.content.decode()
         return response.json()

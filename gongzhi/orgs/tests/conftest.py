@@ -23,8 +23,10 @@ def area(demo: None) -> Callable[[str], Any]:
 @pytest.fixture
 def fresh_code() -> Callable[..., str]:
     """A valid credit code no other test uses: 5 (民政) + type + Putuo + a serial organization code."""
+
     def make(kind: str = "2") -> str:
         return build_credit_code("5", kind, "330903", f"MT{next(_serial):06d}")
+
     return make
 
 
@@ -33,5 +35,11 @@ def registered(user: Callable[[str], Any], area: Callable[[str], Any], fresh_cod
     """A social service institution just registered by mzj at the district, with org_b's admin as its admin."""
     from gongzhi.orgs.services import org_register
 
-    return org_register(actor=user("mzj"), name=f"测试社会工作服务中心{next(_serial)}", org_type="service_institution",
-                        home_area=area("330903"), credit_code=fresh_code(), summary="测试用")
+    return org_register(
+        actor=user("mzj"),
+        name=f"测试社会工作服务中心{next(_serial)}",
+        org_type="service_institution",
+        home_area=area("330903"),
+        credit_code=fresh_code(),
+        summary="测试用",
+    )

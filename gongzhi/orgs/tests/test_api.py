@@ -54,8 +54,18 @@ OUTSIDER_CASES = [
     ("resident_a", "get", "orgs/{incubating}", None, 404),
     (None, "get", "orgs/{incubating}", None, 404),
     ("resident_a", "post", "orgs/incubations", {"name": "x", "incubator": "y", "incubation_start": "2026-01-01"}, 403),
-    ("org_a", "post", "orgs/registrations", {"name": "越权登记的协会", "org_type": "social_group", "home_area": "330903",
-                                             "credit_code": "52330903MJ9000006W"}, 403),
+    (
+        "org_a",
+        "post",
+        "orgs/registrations",
+        {
+            "name": "越权登记的协会",
+            "org_type": "social_group",
+            "home_area": "330903",
+            "credit_code": "52330903MJ9000006W",
+        },
+        403,
+    ),
     ("resident_a", "post", "orgs/filings", {"name": "越权备案的队伍", "home_area": "330903003005"}, 403),
     ("org_a", "post", "orgs/{incubating}/registration", {"credit_code": "x"}, 404),
     ("org_a", "post", "orgs/{incubating}/filing", {}, 404),
@@ -84,7 +94,13 @@ OUTSIDER_CASES = [
     ("resident_a", "get", "talents/{talent}", None, 404),
     ("org_a", "patch", "talents/{talent}", {"tags": "x"}, 404),
     ("grid_xp1", "post", "talents/{talent}/reveal", {}, 404),
-    ("resident_a", "post", "talents", {"kind": "volunteer", "name": "x", "area": "330903003005", "skills": ["arts"]}, 403),
+    (
+        "resident_a",
+        "post",
+        "talents",
+        {"kind": "volunteer", "name": "x", "area": "330903003005", "skills": ["arts"]},
+        403,
+    ),
     ("resident_a", "post", "resources", {"kind": "venue", "name": "x", "area": "330903003005"}, 403),
     ("org_a", "post", "resources/{room}/active", {"active": False}, 404),
     ("org_a", "post", "resources/bookings/{booking}/approve", {}, 404),
@@ -110,10 +126,16 @@ def test_outsider_imports_nothing(api):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize(("who", "path"), [
-    ("resident_a", "orgs/registry"), ("org_a", "orgs/reports/review"), ("resident_a", "talents"),
-    ("resident_a", "resources/bookings/to-decide"), ("resident_b", "resources/bookings/mine"),
-])
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("resident_a", "orgs/registry"),
+        ("org_a", "orgs/reports/review"),
+        ("resident_a", "talents"),
+        ("resident_a", "resources/bookings/to-decide"),
+        ("resident_b", "resources/bookings/mine"),
+    ],
+)
 def test_outsider_lists_are_empty(api, who, path):
     data = api(who).get(path).json()
     assert (data["items"] if isinstance(data, dict) else data) == []
@@ -128,8 +150,13 @@ def test_directory_and_detail_are_public_and_masked(api, ids):
     detail = api(None).get(f"orgs/{ids['org']}").json()
     assert detail["leader_name"] == "孙**" and detail["grade_label"] == "4A"
     assert [o["category_code"] for o in detail["offers"]] == ["counseling", "disability", "elderly_care"]
-    assert detail["report_results"][0] == {"year": 2025, "status": "reviewed", "status_label": "已审核",
-                                           "result": "pass", "result_label": "合格"}
+    assert detail["report_results"][0] == {
+        "year": 2025,
+        "status": "reviewed",
+        "status_label": "已审核",
+        "result": "pass",
+        "result_label": "合格",
+    }
     assert detail["figures"]["offers"] == 3
     assert api(None).get(f"orgs/{ids['org']}/offers").status_code == 200
 
@@ -142,8 +169,13 @@ def test_a_bad_token_on_a_public_endpoint_is_refused(api):
 
 
 def test_register_with_a_wrong_then_right_code(api, fresh_code):
-    body = {"name": "普陀区接口测试协会", "org_type": "social_group", "home_area": "330903",
-            "areas_served": ["330903003"], "credit_code": "51330903MJ9000001Q"}
+    body = {
+        "name": "普陀区接口测试协会",
+        "org_type": "social_group",
+        "home_area": "330903",
+        "areas_served": ["330903003"],
+        "credit_code": "51330903MJ9000001Q",
+    }
     response = api("mzj").post("orgs/registrations", body)
     assert response.status_code == 422
     assert "第9–17位组织机构代码" in response.json()["errors"]["credit_code"][0]
@@ -160,8 +192,10 @@ def test_register_with_a_wrong_then_right_code(api, fresh_code):
 
 
 def test_unknown_area_codes_are_422(api, fresh_code):
-    response = api("mzj").post("orgs/registrations", {"name": "区划不存在的协会", "org_type": "social_group",
-                                                      "home_area": "999999", "credit_code": fresh_code()})
+    response = api("mzj").post(
+        "orgs/registrations",
+        {"name": "区划不存在的协会", "org_type": "social_group", "home_area": "999999", "credit_code": fresh_code()},
+    )
     assert response.status_code == 422 and "999999" in response.json()["detail"]
 
 
@@ -197,8 +231,11 @@ def test_members_and_offers(api, ids):
     members = api("resident_b").get(f"orgs/{ids['org']}/members").json()
     assert {m["role"] for m in members} == {"admin", "member", "volunteer"}
     assert all("****" in m["phone"] or not m["phone"] for m in members)
-    offer = api("org_a").post(f"orgs/{ids['org']}/offers", {"category_code": "legal", "title": "法律咨询",
-                                                           "capacity_per_month": 8}).json()
+    offer = (
+        api("org_a")
+        .post(f"orgs/{ids['org']}/offers", {"category_code": "legal", "title": "法律咨询", "capacity_per_month": 8})
+        .json()
+    )
     assert _send(api("org_a"), "patch", f"orgs/offers/{offer['id']}", {"active": False}).json()["active"] is False
 
 
@@ -215,28 +252,42 @@ def test_import_and_export(api):
 def test_talents_are_masked_and_revealed(api, ids):
     items = api("community_xp").get("talents", skill="law").json()
     assert [(t["name"], t["phone"]) for t in items] == [("吴**", "136****3333")]
-    assert api("community_xp").post(f"talents/{ids['talent']}/reveal").json() == {"name": "吴律师",
-                                                                                   "phone": "13605803333"}
-    created = api("org_a").post("talents", {"kind": "professional", "name": "新社工", "area": "330903003",
-                                            "skills": ["social_work"], "organization": ids["org"]})
+    assert api("community_xp").post(f"talents/{ids['talent']}/reveal").json() == {
+        "name": "吴律师",
+        "phone": "13605803333",
+    }
+    created = api("org_a").post(
+        "talents",
+        {
+            "kind": "professional",
+            "name": "新社工",
+            "area": "330903003",
+            "skills": ["social_work"],
+            "organization": ids["org"],
+        },
+    )
     assert created.status_code == 201 and created.json()["organization"] == ORG_A
 
 
 def test_bookings(api, ids):
     room = ids["room"]
-    first = api("org_a").post(f"resources/{room}/bookings", {"start": _slot(10, 9), "end": _slot(10, 11),
-                                                            "purpose": "培训"})
+    first = api("org_a").post(
+        f"resources/{room}/bookings", {"start": _slot(10, 9), "end": _slot(10, 11), "purpose": "培训"}
+    )
     assert first.status_code == 201 and first.json()["status"] == "pending"
-    clash = api("org_b").post(f"resources/{room}/bookings", {"start": _slot(10, 10), "end": _slot(10, 12),
-                                                            "purpose": "例会"})
+    clash = api("org_b").post(
+        f"resources/{room}/bookings", {"start": _slot(10, 10), "end": _slot(10, 12), "purpose": "例会"}
+    )
     assert clash.status_code == 409 and "已被预约" in clash.json()["detail"]
     pending = api("community_xp").get("resources/bookings/to-decide").json()
     assert first.json()["id"] in [b["id"] for b in pending]
     approved = api("community_xp").post(f"resources/bookings/{first.json()['id']}/approve", {}).json()
     assert approved["status"] == "approved"
-    calendar = api("resident_a").get(f"resources/{room}/calendar",
-                                     week=(timezone.localdate() + timedelta(days=10)).isoformat()).json()
+    calendar = (
+        api("resident_a")
+        .get(f"resources/{room}/calendar", week=(timezone.localdate() + timedelta(days=10)).isoformat())
+        .json()
+    )
     assert {c["state"] for c in calendar["slots"] if c["start"].startswith(_slot(10, 9)[:13])} == {"approved"}
-    bad = api("org_a").post(f"resources/{room}/bookings", {"start": "tomorrow", "end": _slot(10, 11),
-                                                          "purpose": "x"})
+    bad = api("org_a").post(f"resources/{room}/bookings", {"start": "tomorrow", "end": _slot(10, 11), "purpose": "x"})
     assert bad.status_code == 422

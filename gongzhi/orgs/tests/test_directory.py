@@ -46,7 +46,11 @@ def test_search_filters(demo):
 
 def test_grade_filter_ignores_expired_grades(demo):
     on = date(2026, 11, 22)
-    assert names(directory(None, min_grade=4, on=on)) == {ORG_A, "舟山市普陀区志愿者协会", "舟山市普陀区海之翼公益基金会"}
+    assert names(directory(None, min_grade=4, on=on)) == {
+        ORG_A,
+        "舟山市普陀区志愿者协会",
+        "舟山市普陀区海之翼公益基金会",
+    }
     assert "舟山市普陀区益家亲社会工作服务中心" not in names(directory(None, min_grade=1, on=on))
     ordered = list(directory(None, on=on).values_list("name", flat=True))
     assert ordered[0] == "舟山市普陀区志愿者协会"  # 5A first

@@ -28,9 +28,14 @@ def test_staff_see_the_ranking_while_dispatching(page: Any) -> None:
     from gongzhi.orders.models import Category
 
     Category.objects.get_or_create(code="elderly_care", defaults={"name": "养老服务"})
-    need = services.order_create(actor=User.objects.get(username="resident_a"), category="elderly_care",
-                                 title="浏览器测试：帮忙买菜", description="腿脚不便，想请人每周帮忙买两次菜。",
-                                 community="330903003005", grid="330903003005-001")
+    need = services.order_create(
+        actor=User.objects.get(username="resident_a"),
+        category="elderly_care",
+        title="浏览器测试：帮忙买菜",
+        description="腿脚不便，想请人每周帮忙买两次菜。",
+        community="330903003005",
+        grid="330903003005-001",
+    )
 
     _login(page, "community_xp")
     page.goto(f"{page.base_url}/orders/dispatch/")

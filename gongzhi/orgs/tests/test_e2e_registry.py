@@ -22,8 +22,13 @@ def test_register_report_review_publish(page):
     from gongzhi.accounts.services import user_create
     from gongzhi.orgs.validators import build_credit_code
 
-    user_create(actor=None, username="e2e_org_admin", password="e2e-password-1", display_name="浏览器测试 管理员",
-                check_password=False)
+    user_create(
+        actor=None,
+        username="e2e_org_admin",
+        password="e2e-password-1",
+        display_name="浏览器测试 管理员",
+        check_password=False,
+    )
     right_code = build_credit_code("5", "2", "330903", "ME2E0001")
     wrong_code = right_code[:-1] + ("0" if right_code[-1] != "0" else "1")
 

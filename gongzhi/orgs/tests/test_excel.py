@@ -30,18 +30,39 @@ def _xlsx(rows: list[list[object]], header: list[str] | None = None) -> SimpleUp
 
 
 def _row(name: str, **over: object) -> list[object]:
-    values = {"name": name, "org_type": "社会团体", "credit_code": build_credit_code("5", "1", "330903", "MX000001"),
-              "home_area": "330903", "status": "活跃", "registered_on": "2019-04-01", "leader_name": "张三",
-              "contact_phone": "0580-3800001", "address": "", "categories": "养老", "areas_served": "330903003",
-              "grade": "3A", "grade_awarded_on": "2022/06/01", "summary": ""}
+    values = {
+        "name": name,
+        "org_type": "社会团体",
+        "credit_code": build_credit_code("5", "1", "330903", "MX000001"),
+        "home_area": "330903",
+        "status": "活跃",
+        "registered_on": "2019-04-01",
+        "leader_name": "张三",
+        "contact_phone": "0580-3800001",
+        "address": "",
+        "categories": "养老",
+        "areas_served": "330903003",
+        "grade": "3A",
+        "grade_awarded_on": "2022/06/01",
+        "summary": "",
+    }
     values.update(over)
     return [values[key] for _label, key, _r in COLUMNS]
 
 
 def test_good_file_imports_everything(user):
-    rows = [_row("普陀区导入测试协会"),
-            _row("东港街道导入测试队", org_type="社区社会组织", credit_code="", home_area="330903003005",
-                 status="已备案", grade="", grade_awarded_on="")]
+    rows = [
+        _row("普陀区导入测试协会"),
+        _row(
+            "东港街道导入测试队",
+            org_type="社区社会组织",
+            credit_code="",
+            home_area="330903003005",
+            status="已备案",
+            grade="",
+            grade_awarded_on="",
+        ),
+    ]
     result = registry_import(actor=user("mzj"), upload=_xlsx(rows))
     assert result.ok and result.created == 2
     org = Organization.objects.get(name="普陀区导入测试协会")
@@ -52,10 +73,17 @@ def test_good_file_imports_everything(user):
 
 def test_one_bad_row_writes_nothing_and_says_where(user):
     code = build_credit_code("5", "1", "330903", "MX000002")
-    rows = [_row("好的一行协会", credit_code=code),
-            _row("坏的一行协会", credit_code=code[:-1] + ("0" if code[-1] != "0" else "1"), org_type="俱乐部",
-                 home_area="123", grade="6A"),
-            _row("好的一行协会", credit_code=code)]
+    rows = [
+        _row("好的一行协会", credit_code=code),
+        _row(
+            "坏的一行协会",
+            credit_code=code[:-1] + ("0" if code[-1] != "0" else "1"),
+            org_type="俱乐部",
+            home_area="123",
+            grade="6A",
+        ),
+        _row("好的一行协会", credit_code=code),
+    ]
     result = registry_import(actor=user("mzj"), upload=_xlsx(rows))
     assert not result.ok and result.created == 0
     assert not Organization.objects.filter(name__in=["好的一行协会", "坏的一行协会"]).exists()

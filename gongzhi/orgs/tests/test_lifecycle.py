@@ -43,21 +43,38 @@ def test_full_life_cycle(registered, user):
     org = org_suspend(actor=mzj, org=org, reason="接受调查")
     org = org_restore(actor=mzj, org=org, reason="整改完毕")
     org = org_deregister(actor=mzj, org=org, reason="自行解散")
-    assert _history(org) == [("", "registered"), ("registered", "active"), ("active", "abnormal"),
-                             ("abnormal", "suspended"), ("suspended", "active"), ("active", "deregistered")]
-    actions = set(AuditEntry.objects.filter(target_id=str(org.pk), target_type="orgs.organization")
-                  .values_list("action", flat=True))
-    assert {"orgs.organization.activated", "orgs.organization.marked_abnormal", "orgs.organization.suspended",
-            "orgs.organization.restored", "orgs.organization.deregistered"} <= actions
+    assert _history(org) == [
+        ("", "registered"),
+        ("registered", "active"),
+        ("active", "abnormal"),
+        ("abnormal", "suspended"),
+        ("suspended", "active"),
+        ("active", "deregistered"),
+    ]
+    actions = set(
+        AuditEntry.objects.filter(target_id=str(org.pk), target_type="orgs.organization").values_list(
+            "action", flat=True
+        )
+    )
+    assert {
+        "orgs.organization.activated",
+        "orgs.organization.marked_abnormal",
+        "orgs.organization.suspended",
+        "orgs.organization.restored",
+        "orgs.organization.deregistered",
+    } <= actions
 
 
-@pytest.mark.parametrize(("service", "kwargs"), [
-    (org_activate, {}),
-    (org_suspend, {"reason": "x"}),
-    (org_mark_abnormal, {"reason": "x"}),
-    (org_restore, {"reason": "x"}),
-    (org_deregister, {"reason": "x"}),
-])
+@pytest.mark.parametrize(
+    ("service", "kwargs"),
+    [
+        (org_activate, {}),
+        (org_suspend, {"reason": "x"}),
+        (org_mark_abnormal, {"reason": "x"}),
+        (org_restore, {"reason": "x"}),
+        (org_deregister, {"reason": "x"}),
+    ],
+)
 def test_nothing_happens_to_a_deregistered_organization(registered, user, service, kwargs):
     org = org_deregister(actor=user("mzj"), org=registered, reason="注销")
     with pytest.raises(IllegalState) as err:
@@ -104,19 +121,34 @@ def test_registration_validates_the_credit_code(user, area, fresh_code):
 
 def test_duplicate_credit_codes_and_names_are_refused(registered, user, area, fresh_code):
     with pytest.raises(ValidationFailed) as err:
-        org_register(actor=user("mzj"), name="另一个组织名称", org_type="social_group", home_area=area("330903"),
-                     credit_code=registered.credit_code)
+        org_register(
+            actor=user("mzj"),
+            name="另一个组织名称",
+            org_type="social_group",
+            home_area=area("330903"),
+            credit_code=registered.credit_code,
+        )
     assert registered.name in err.value.errors["credit_code"][0]
     with pytest.raises(ValidationFailed) as err:
-        org_register(actor=user("mzj"), name=registered.name, org_type="social_group", home_area=area("330903"),
-                     credit_code=fresh_code())
+        org_register(
+            actor=user("mzj"),
+            name=registered.name,
+            org_type="social_group",
+            home_area=area("330903"),
+            credit_code=fresh_code(),
+        )
     assert "已在名录中" in err.value.errors["name"][0]
 
 
 def test_community_groups_are_filed_not_registered(user, area, fresh_code):
     with pytest.raises(ValidationFailed) as err:
-        org_register(actor=user("mzj"), name="兴普社区广场舞队", org_type="community_group",
-                     home_area=area("330903"), credit_code=fresh_code())
+        org_register(
+            actor=user("mzj"),
+            name="兴普社区广场舞队",
+            org_type="community_group",
+            home_area=area("330903"),
+            credit_code=fresh_code(),
+        )
     assert "备案" in err.value.errors["org_type"][0]
     org = org_file(actor=user("community_xp"), name="兴普社区广场舞队", home_area=area("330903003005"))
     assert org.status == OrgStatus.FILED and org.org_type == "community_group" and org.credit_code is None
@@ -132,21 +164,37 @@ def test_community_groups_are_filed_not_registered(user, area, fresh_code):
 def test_only_civil_affairs_registers(user, area, fresh_code):
     for username in ("street_dg", "community_xp", "org_a", "resident_a"):
         with pytest.raises(PermissionDenied):
-            org_register(actor=user(username), name="越权登记的协会", org_type="social_group",
-                         home_area=area("330903"), credit_code=fresh_code())
+            org_register(
+                actor=user(username),
+                name="越权登记的协会",
+                org_type="social_group",
+                home_area=area("330903"),
+                credit_code=fresh_code(),
+            )
 
 
 def test_registration_happens_at_a_district(user, area, fresh_code):
     with pytest.raises(ValidationFailed) as err:
-        org_register(actor=user("mzj"), name="街道层级登记", org_type="social_group",
-                     home_area=area("330903003"), credit_code=fresh_code())
+        org_register(
+            actor=user("mzj"),
+            name="街道层级登记",
+            org_type="social_group",
+            home_area=area("330903003"),
+            credit_code=fresh_code(),
+        )
     assert "区县" in err.value.errors["home_area"][0]
 
 
 def test_incubation_then_registration(user, area, fresh_code):
-    org = org_incubate(actor=user("street_dg"), name="东港街道孵化中的服务社", org_type="service_institution",
-                       home_area=area("330903003"), incubator="东港街道社会组织服务中心",
-                       incubation_start=date(2026, 1, 1), incubation_end=date(2026, 12, 31))
+    org = org_incubate(
+        actor=user("street_dg"),
+        name="东港街道孵化中的服务社",
+        org_type="service_institution",
+        home_area=area("330903003"),
+        incubator="东港街道社会组织服务中心",
+        incubation_start=date(2026, 1, 1),
+        incubation_end=date(2026, 12, 31),
+    )
     assert org.status == OrgStatus.INCUBATING and org.incubator == "东港街道社会组织服务中心"
     # Not public while incubating.
     from gongzhi.accounts.permissions import can
@@ -163,18 +211,29 @@ def test_incubation_then_registration(user, area, fresh_code):
 
 def test_incubation_needs_its_incubator_and_period(user, area):
     with pytest.raises(ValidationFailed) as err:
-        org_incubate(actor=user("street_dg"), name="没有孵化机构的组织", org_type="community_group",
-                     home_area=area("330903003"), incubator="", incubation_start=date(2026, 5, 1),
-                     incubation_end=date(2026, 4, 1))
+        org_incubate(
+            actor=user("street_dg"),
+            name="没有孵化机构的组织",
+            org_type="community_group",
+            home_area=area("330903003"),
+            incubator="",
+            incubation_start=date(2026, 5, 1),
+            incubation_end=date(2026, 4, 1),
+        )
     assert {"incubator", "incubation_end"} <= set(err.value.errors)
 
 
 def test_registration_with_an_admin_account(user, area, fresh_code):
     from gongzhi.accounts.permissions import grants_for
 
-    org = org_register(actor=user("mzj"), name="带管理员的测试中心", org_type="service_institution",
-                       home_area=area("330903"), credit_code=fresh_code(), admin_username="resident_b")
+    org = org_register(
+        actor=user("mzj"),
+        name="带管理员的测试中心",
+        org_type="service_institution",
+        home_area=area("330903"),
+        credit_code=fresh_code(),
+        admin_username="resident_b",
+    )
     resident_b = user("resident_b")
     assert org.pk in grants_for(resident_b).organization_ids("org_admin")
     assert org.memberships.get().role == "admin"
-

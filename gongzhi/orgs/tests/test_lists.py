@@ -57,8 +57,9 @@ def test_the_three_need_lists_divide_every_order_between_them(here: f.Place) -> 
     dept = Department.objects.get(name="区卫健局")
     made = {}
     for channel, scenario, by_dept in itertools.product(Channel.values, Scenario.values, (False, True)):
-        made[(channel, scenario, by_dept)] = f.order(here.c1, channel=channel, scenario=scenario,
-                                                     dispatcher_department=dept if by_dept else None).pk
+        made[(channel, scenario, by_dept)] = f.order(
+            here.c1, channel=channel, scenario=scenario, dispatcher_department=dept if by_dept else None
+        ).pk
     found = {kind: ids(kind, state="all", area=f.STREET) for kind in lists.NEED_KINDS}
     assert set().union(*found.values()) == set(made.values())
     assert sum(len(v) for v in found.values()) == len(made)  # no order in two lists
@@ -79,8 +80,9 @@ def test_each_list_as_a_community_would_describe_it(here: f.Place) -> None:
     community_dispatch = f.order(here.c1, channel="dispatch")
     proxy = f.order(here.c1, channel="proxy")
     patrol = f.order(here.g1, channel="patrol")
-    forwarded = f.order(here.c1, channel="dispatch", dispatcher_department=dept, scenario="special",
-                        state=State.FORWARDED)
+    forwarded = f.order(
+        here.c1, channel="dispatch", dispatcher_department=dept, scenario="special", state=State.FORWARDED
+    )
     web = f.order(here.c1)
     hotline = f.order(here.c1, channel="hotline")
     assert ids(lists.PURCHASE, area=f.STREET) == {dept_dispatch.pk, common.pk}
@@ -121,7 +123,9 @@ def test_everyone_sees_only_what_the_chokepoint_allows(need: Any) -> None:
     wk = f.order(Area.objects.get(code=WK)).pk
     taken = need(title="已被接单")["id"]
     order_services.order_claim(actor=person("org_a"), order_id=taken)
-    assert {xp, taken} <= ids(lists.RESIDENT, person("community_xp")) and wk not in ids(lists.RESIDENT, person("community_xp"))
+    assert {xp, taken} <= ids(lists.RESIDENT, person("community_xp")) and wk not in ids(
+        lists.RESIDENT, person("community_xp")
+    )
     assert {xp, wk, taken} <= ids(lists.RESIDENT, person("street_dg"))
     org_b_sees = ids(lists.RESIDENT, person("org_b"))
     assert xp in org_b_sees and wk in org_b_sees and taken not in org_b_sees  # the hall, not org_a's work
@@ -298,11 +302,15 @@ def test_an_offer_must_name_an_existing_category(api: Any) -> None:
     assert bad.status_code == 422
     message = bad.json()["errors"]["category_code"][0]
     assert "elderly_cares" in message and "elderly" in message
-    assert api("org_b").post(f"orgs/{org_a}/offers", {"category_code": "elderly_cares", "title": "越权"}).status_code == 404
+    assert (
+        api("org_b").post(f"orgs/{org_a}/offers", {"category_code": "elderly_cares", "title": "越权"}).status_code
+        == 404
+    )
     good = api("org_a").post(f"orgs/{org_a}/offers", {"category_code": "legal", "title": "法律咨询"})
     assert good.status_code == 201
-    changed = api("org_a").client.patch(f"/api/v1/orgs/offers/{good.json()['id']}", {"category_code": "nope"},
-                                         content_type="application/json")
+    changed = api("org_a").client.patch(
+        f"/api/v1/orgs/offers/{good.json()['id']}", {"category_code": "nope"}, content_type="application/json"
+    )
     assert changed.status_code == 422
     assert ServiceOffer.objects.get(pk=good.json()["id"]).category_code == "legal"
 
@@ -342,8 +350,9 @@ def test_the_public_rule_shows_done_services_of_public_organizations_only(need: 
 def _completed_by_org_a(need: Any, **fields: Any) -> Order:
     n = need(**fields)
     order_services.order_claim(actor=person("org_a"), order_id=n["id"])
-    order_services.order_complete(actor=person("org_a"), order_id=n["id"], description="已上门完成服务，居民满意。",
-                                  photos=[f.jpeg()])
+    order_services.order_complete(
+        actor=person("org_a"), order_id=n["id"], description="已上门完成服务，居民满意。", photos=[f.jpeg()]
+    )
     return Order.objects.get(pk=n["id"])
 
 
@@ -400,7 +409,14 @@ def test_an_export_searched_with_control_characters_still_downloads(api: Any, pa
 
 def test_a_blank_home_area_is_treated_as_not_given(api: Any) -> None:
     """Found by schemathesis: a home area of only a control character was a 500, not a clear answer."""
-    answer = api("street_dg").post("orgs/incubations", {"name": "测试培育组织", "incubator": "东港街道孵化基地",
-                                                        "incubation_start": "2026-11-16", "home_area": "\u001f"})
+    answer = api("street_dg").post(
+        "orgs/incubations",
+        {
+            "name": "测试培育组织",
+            "incubator": "东港街道孵化基地",
+            "incubation_start": "2026-11-16",
+            "home_area": "\u001f",
+        },
+    )
     assert answer.status_code == 422, answer.content.decode()
     assert answer.json()["errors"]["home_area"] == ["请选择登记或备案所在的区域"]

@@ -97,7 +97,9 @@ def test_fifty_ratings_at_4_8_beat_one_rating_at_5(here: f.Place) -> None:
     assert rating["一条评价"]["smoothed"] == pytest.approx((10 * 4.0 + 5) / 11, abs=0.001)
     # Everything else is equal: the rating alone decides.
     a, b = matches
-    assert [c.points for c in a.components if c.code != "rating"] == [c.points for c in b.components if c.code != "rating"]
+    assert [c.points for c in a.components if c.code != "rating"] == [
+        c.points for c in b.components if c.code != "rating"
+    ]
 
 
 def test_full_capacity_ranks_lower(here: f.Place) -> None:
@@ -121,8 +123,9 @@ def test_orders_of_a_sub_category_use_the_parent_offers_capacity(here: f.Place) 
     o = f.org(here.c1)
     f.offer(o, "elderly", capacity=4)
     now = timezone.now()
-    f.history(o, here.c1, 3, code="elderly_meal", state=State.ACCEPTED, accepted_at=now,
-              complete_by=now + timedelta(days=30))
+    f.history(
+        o, here.c1, 3, code="elderly_meal", state=State.ACCEPTED, accepted_at=now, complete_by=now + timedelta(days=30)
+    )
     f.history(o, here.c1, 2, code="legal", state=State.ACCEPTED, accepted_at=now, complete_by=now + timedelta(days=30))
     [match] = ranked(f.order(here.c1, "elderly_care"))
     assert match.component("capacity").data == {"capacity": 4, "used": 3, "remaining": 1}
@@ -140,14 +143,17 @@ def test_ties_go_to_the_organization_registered_first(here: f.Place) -> None:
 def test_tie_rule_prefers_more_completed_orders_of_the_family_before_the_id() -> None:
     component = matching.Component("area", "服务区域", 20, 1.0, "", {})
     orgs = [Organization(pk=pk, name=str(pk)) for pk in (1, 2, 3)]
-    matches = [matching.Match(orgs[0], Order(), [component], "", family_done=1),
-               matching.Match(orgs[1], Order(), [component], "", family_done=5),
-               matching.Match(orgs[2], Order(), [component], "", family_done=5)]
+    matches = [
+        matching.Match(orgs[0], Order(), [component], "", family_done=1),
+        matching.Match(orgs[1], Order(), [component], "", family_done=5),
+        matching.Match(orgs[2], Order(), [component], "", family_done=5),
+    ]
     assert [m.org.pk for m in matching.rank(matches)] == [2, 3, 1]
 
 
-@pytest.mark.parametrize("status", [OrgStatus.SUSPENDED, OrgStatus.ABNORMAL, OrgStatus.DEREGISTERED,
-                                    OrgStatus.INCUBATING])
+@pytest.mark.parametrize(
+    "status", [OrgStatus.SUSPENDED, OrgStatus.ABNORMAL, OrgStatus.DEREGISTERED, OrgStatus.INCUBATING]
+)
 def test_organizations_not_in_good_standing_are_never_matched(here: f.Place, status: str) -> None:
     f.offer(f.org(here.c1, status=status, name="状态异常"), "elderly_care")
     f.offer(f.org(here.c1, name="正常"), "legal")
@@ -157,8 +163,14 @@ def test_organizations_not_in_good_standing_are_never_matched(here: f.Place, sta
 def test_an_organization_that_declined_the_order_is_left_out(here: f.Place) -> None:
     declined, other = f.org(here.c1, name="拒过此单"), f.org(here.c1, name="其他")
     need = f.order(here.c1, state=State.REJECTED, channel="dispatch")
-    OrderEvent.objects.create(order=need, action="rejected", from_state="pending", to_state="rejected",
-                              data={"org": declined.pk}, at=timezone.now())
+    OrderEvent.objects.create(
+        order=need,
+        action="rejected",
+        from_state="pending",
+        to_state="rejected",
+        data={"org": declined.pk},
+        at=timezone.now(),
+    )
     assert names(need) == ["其他"]
     # Only this order: for another need both are ranked, the one that declines dispatches lower.
     assert names(f.order(here.c1)) == ["其他", "拒过此单"]
@@ -179,7 +191,9 @@ def test_overdue_orders_in_hand_lower_reliability(here: f.Place) -> None:
     late, punctual = f.org(here.c1, name="有超期"), f.org(here.c1, name="无超期")
     past = timezone.now() - timedelta(days=20)
     f.history(late, here.c1, 3, state=State.ACCEPTED, accepted_at=past, complete_by=past + timedelta(days=1))
-    f.history(punctual, here.c1, 3, state=State.ACCEPTED, accepted_at=past, complete_by=timezone.now() + timedelta(days=9))
+    f.history(
+        punctual, here.c1, 3, state=State.ACCEPTED, accepted_at=past, complete_by=timezone.now() + timedelta(days=9)
+    )
     matches = ranked(f.order(here.c1))
     assert [m.org.name for m in matches] == ["无超期", "有超期"]
     assert matches[1].component("record").data["overdue"] == 3
@@ -225,15 +239,15 @@ def _tree() -> matching.CategoryTree:
     parent = Category(pk=1, code="elderly", name="养老服务")
     child = Category(pk=2, code="elderly_care", name="居家照料", parent_id=1)
     other = Category(pk=3, code="legal", name="法律援助")
-    return matching.CategoryTree({c.pk: c for c in (parent, child, other)},
-                                 {c.code: c for c in (parent, child, other)})
+    return matching.CategoryTree({c.pk: c for c in (parent, child, other)}, {c.code: c for c in (parent, child, other)})
 
 
 PLACE = Area(pk=1, code="x", level=Level.COMMUNITY, path="33/x/", name="某社区")
 
 
-def _facts(stars: list[int], *, capacity: int = 10, used: int = 0, done: int = 0, declined: int = 0,
-           overdue: int = 0) -> matching.OrgFacts:
+def _facts(
+    stars: list[int], *, capacity: int = 10, used: int = 0, done: int = 0, declined: int = 0, overdue: int = 0
+) -> matching.OrgFacts:
     facts = matching.OrgFacts(Organization(pk=7, name="组织"))
     facts.served = [matching.Served("33/", Level.DISTRICT, "某区")]
     facts.offers = [matching.OfferFact("elderly_care", None, capacity, "照料")]
@@ -252,8 +266,13 @@ star_counts = st.lists(st.integers(0, 60), min_size=5, max_size=5)
 
 
 @settings(max_examples=60, deadline=None)
-@given(stars=star_counts, used=st.integers(0, 30), done=st.integers(0, 80), declined=st.integers(0, 20),
-       overdue=st.integers(0, 20))
+@given(
+    stars=star_counts,
+    used=st.integers(0, 30),
+    done=st.integers(0, 80),
+    declined=st.integers(0, 20),
+    overdue=st.integers(0, 20),
+)
 def test_every_score_is_between_0_and_100(stars: list[int], used: int, done: int, declined: int, overdue: int) -> None:
     match = _score(_facts(stars, used=used, done=done, declined=declined, overdue=overdue))
     assert Decimal(0) <= match.total <= Decimal(100)
@@ -271,8 +290,10 @@ def test_a_five_star_rating_never_lowers_and_a_one_star_never_raises_the_score(s
 @settings(max_examples=40, deadline=None)
 @given(used=st.integers(0, 20), more=st.integers(1, 5))
 def test_using_capacity_never_raises_the_capacity_score(used: int, more: int) -> None:
-    assert (_score(_facts([0] * 5, used=used + more)).component("capacity").score
-            <= _score(_facts([0] * 5, used=used)).component("capacity").score)
+    assert (
+        _score(_facts([0] * 5, used=used + more)).component("capacity").score
+        <= _score(_facts([0] * 5, used=used)).component("capacity").score
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -292,13 +313,21 @@ def xp_need(need: Any) -> dict[str, Any]:
     return need()
 
 
-@pytest.mark.parametrize(("username", "status"), [
-    ("community_xp", 200), ("street_dg", 200), ("mzj", 200), ("admin", 200),
-    ("grid_xp1", 403),  # sees the order (their grid) but does not dispatch
-    ("resident_a", 403),  # the requester
-    ("org_a", 403),  # sees it in the hall
-    ("resident_b", 404), ("dept_wj", 404), ("expert_a", 404),
-])
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [
+        ("community_xp", 200),
+        ("street_dg", 200),
+        ("mzj", 200),
+        ("admin", 200),
+        ("grid_xp1", 403),  # sees the order (their grid) but does not dispatch
+        ("resident_a", 403),  # the requester
+        ("org_a", 403),  # sees it in the hall
+        ("resident_b", 404),
+        ("dept_wj", 404),
+        ("expert_a", 404),
+    ],
+)
 def test_who_may_see_the_matches_of_an_order(api: Any, xp_need: dict[str, Any], username: str, status: int) -> None:
     response = api(username).get(f"orders/{xp_need['id']}/matches")
     assert response.status_code == status, response.content.decode()
@@ -310,8 +339,13 @@ def test_matches_of_an_unknown_order_and_without_a_token(api: Any, xp_need: dict
 
 
 def test_the_department_that_dispatched_an_order_may_see_its_matches(api: Any) -> None:
-    body = {"category": "elderly_care", "title": "卫健局派单", "description": "为高龄老人上门体检后的照料",
-            "community": "330903003005", "org": Organization.objects.get(name="东港街道兴普社区邻里互助会").pk}
+    body = {
+        "category": "elderly_care",
+        "title": "卫健局派单",
+        "description": "为高龄老人上门体检后的照料",
+        "community": "330903003005",
+        "org": Organization.objects.get(name="东港街道兴普社区邻里互助会").pk,
+    }
     created = api("dept_wj").post("orders", body)
     assert created.status_code == 201, created.content.decode()
     assert api("dept_wj").get(f"orders/{created.json()['id']}/matches").status_code == 200

@@ -74,8 +74,15 @@ def test_outsiders_manage_no_members(org_a, user):
 
 
 def test_catalogue(org_a, user, area):
-    offer = offer_create(actor=user("org_a"), org=org_a, category_code="elderly_care", title="助浴服务",
-                         area=area("330903003005"), capacity_per_month=12, price="30")
+    offer = offer_create(
+        actor=user("org_a"),
+        org=org_a,
+        category_code="elderly_care",
+        title="助浴服务",
+        area=area("330903003005"),
+        capacity_per_month=12,
+        price="30",
+    )
     assert offer.price == Decimal("30.00")
     offer = offer_update(actor=user("org_a"), offer=offer, active=False)
     assert not offer.active

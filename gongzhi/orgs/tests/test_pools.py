@@ -46,12 +46,20 @@ def test_who_sees_talents(user):
 
 
 def test_create_with_vocabulary_and_tags(user, area):
-    talent = talent_create(actor=user("community_xp"), kind="volunteer", name="赵大伯", phone="13900001111",
-                           area=area("330903003005"), skills=["repair", "repair"], tags="修自行车")
+    talent = talent_create(
+        actor=user("community_xp"),
+        kind="volunteer",
+        name="赵大伯",
+        phone="13900001111",
+        area=area("330903003005"),
+        skills=["repair", "repair"],
+        tags="修自行车",
+    )
     assert list(talent.skill_rows.values_list("skill", flat=True)) == ["repair"]
     with pytest.raises(ValidationFailed) as err:
-        talent_create(actor=user("community_xp"), kind="volunteer", name="钱", area=area("330903003005"),
-                      skills=["juggling"])
+        talent_create(
+            actor=user("community_xp"), kind="volunteer", name="钱", area=area("330903003005"), skills=["juggling"]
+        )
     assert "技能目录" in err.value.errors["skills"][0]
     talent = talent_update(actor=user("community_xp"), talent=talent, skills=["driving"], available=False)
     assert list(talent.skill_rows.values_list("skill", flat=True)) == ["driving"] and not talent.available
@@ -59,15 +67,23 @@ def test_create_with_vocabulary_and_tags(user, area):
 
 def test_entry_is_scoped(user, area):
     with pytest.raises(PermissionDenied):  # another community's people
-        talent_create(actor=user("community_xp"), kind="volunteer", name="文康的人", area=area("330903003008"),
-                      skills=["arts"])
+        talent_create(
+            actor=user("community_xp"), kind="volunteer", name="文康的人", area=area("330903003008"), skills=["arts"]
+        )
     with pytest.raises(PermissionDenied):  # residents do not enter the pool
-        talent_create(actor=user("resident_a"), kind="volunteer", name="我自己", area=area("330903003005"),
-                      skills=["arts"])
+        talent_create(
+            actor=user("resident_a"), kind="volunteer", name="我自己", area=area("330903003005"), skills=["arts"]
+        )
     org_b = Organization.objects.get(name="东港街道兴普社区邻里互助会")
     with pytest.raises(PermissionDenied):  # org_a cannot file people under org_b
-        talent_create(actor=user("org_a"), kind="volunteer", name="别人的志愿者", area=area("330903003008"),
-                      skills=["arts"], organization=org_b)
+        talent_create(
+            actor=user("org_a"),
+            kind="volunteer",
+            name="别人的志愿者",
+            area=area("330903003008"),
+            skills=["arts"],
+            organization=org_b,
+        )
 
 
 def test_reveal_is_logged_and_scoped(user):
@@ -89,13 +105,13 @@ def _slot(days: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def room(user, area):
-    return resource_create(actor=user("community_xp"), kind="venue", name="测试活动室", area=area("330903003005"),
-                           capacity=30)
+    return resource_create(
+        actor=user("community_xp"), kind="venue", name="测试活动室", area=area("330903003005"), capacity=30
+    )
 
 
 def test_booking_flow(room, user):
-    booking = booking_request(actor=user("org_a"), resource=room, start=_slot(3, 9), end=_slot(3, 11),
-                              purpose="讲座")
+    booking = booking_request(actor=user("org_a"), resource=room, start=_slot(3, 9), end=_slot(3, 11), purpose="讲座")
     assert booking.status == "pending" and booking.slots.count() == 4
     booking = booking_approve(actor=user("community_xp"), booking=booking)
     assert booking.status == "approved" and booking.decided_by == user("community_xp")
@@ -117,15 +133,21 @@ def test_double_booking_is_refused(room, user):
 def test_the_database_refuses_a_double_booking(room, user):
     """Even code that skips the service cannot hold one half hour twice."""
     first = booking_request(actor=user("org_a"), resource=room, start=_slot(4, 9), end=_slot(4, 10), purpose="a")
-    other = Booking.objects.create(resource=room, requester=user("org_b"), start=_slot(4, 9), end=_slot(4, 10),
-                                   purpose="b")
+    other = Booking.objects.create(
+        resource=room, requester=user("org_b"), start=_slot(4, 9), end=_slot(4, 10), purpose="b"
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         BookingSlot.objects.create(resource=room, booking=other, start=first.start)
 
 
 def test_period_rules(room, user):
-    cases = [(_slot(3, 9, 15), _slot(3, 10)), (_slot(3, 10), _slot(3, 9)), (_slot(-1, 9), _slot(-1, 10)),
-             (_slot(3, 9), _slot(11, 9)), (_slot(200, 9), _slot(200, 10))]
+    cases = [
+        (_slot(3, 9, 15), _slot(3, 10)),
+        (_slot(3, 10), _slot(3, 9)),
+        (_slot(-1, 9), _slot(-1, 10)),
+        (_slot(3, 9), _slot(11, 9)),
+        (_slot(200, 9), _slot(200, 10)),
+    ]
     for start, end in cases:
         with pytest.raises(ValidationFailed):
             booking_request(actor=user("org_a"), resource=room, start=start, end=end, purpose="x")
@@ -134,8 +156,9 @@ def test_period_rules(room, user):
 
 
 def test_owner_bookings_are_approved_at_once(room, user):
-    booking = booking_request(actor=user("community_xp"), resource=room, start=_slot(2, 19), end=_slot(2, 20),
-                              purpose="议事会")
+    booking = booking_request(
+        actor=user("community_xp"), resource=room, start=_slot(2, 19), end=_slot(2, 20), purpose="议事会"
+    )
     assert booking.status == "approved"
 
 
@@ -163,14 +186,17 @@ def test_funds_are_not_booked_by_the_hour(user):
 def test_resource_owners(user, area):
     org_a = Organization.objects.get(name="舟山市普陀区海韵社会工作服务中心")
     with pytest.raises(PermissionDenied):
-        resource_create(actor=user("org_b"), kind="equipment", name="别人的设备", area=area("330903003005"),
-                        owner_org=org_a)
+        resource_create(
+            actor=user("org_b"), kind="equipment", name="别人的设备", area=area("330903003005"), owner_org=org_a
+        )
     with pytest.raises(PermissionDenied):
         resource_create(actor=user("community_xp"), kind="venue", name="文康的房间", area=area("330903003008"))
     with pytest.raises(PermissionDenied):
         resource_create(actor=user("resident_a"), kind="venue", name="我家客厅", area=area("330903003005"))
     with pytest.raises(ValidationFailed):
-        resource_create(actor=user("org_a"), kind="fund", name="没有额度的资金", area=area("330903003"), owner_org=org_a)
+        resource_create(
+            actor=user("org_a"), kind="fund", name="没有额度的资金", area=area("330903003"), owner_org=org_a
+        )
 
 
 def test_calendar_shows_held_half_hours(room, user):

@@ -20,8 +20,10 @@ from gongzhi.core.errors import Conflict, IllegalState
 # Decided before any fixture runs: a transactional test that is then skipped would still flush the database.
 pytestmark = [
     pytest.mark.postgres_only,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="needs PostgreSQL (SQLite's test database is not shared between threads)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL (SQLite's test database is not shared between threads)",
+    ),
 ]
 
 
@@ -31,12 +33,14 @@ def world(transactional_db: Any) -> dict[str, Any]:
     from gongzhi.areas.models import Area
     from gongzhi.orgs.models import Organization, Resource
 
-    district, _ = Area.objects.get_or_create(code="339998", defaults={
-        "name": "竞态测试区", "level": "district", "path": "339998/", "depth": 2})
+    district, _ = Area.objects.get_or_create(
+        code="339998", defaults={"name": "竞态测试区", "level": "district", "path": "339998/", "depth": 2}
+    )
     clerk = user_create(actor=None, username="race_clerk", password=None)
     grant_add(actor=None, user=clerk, role="civil_affairs", area=district)
-    org = Organization.objects.create(name="竞态测试社会服务中心", org_type="service_institution", status="active",
-                                      home_area=district)
+    org = Organization.objects.create(
+        name="竞态测试社会服务中心", org_type="service_institution", status="active", home_area=district
+    )
     room = Resource.objects.create(kind="venue", name="竞态测试活动室", area=district)
     users = [user_create(actor=None, username=f"race_user_{i}", password=None) for i in (1, 2)]
     return {"clerk": clerk, "org": org, "room": room, "users": users}
@@ -70,8 +74,10 @@ def test_two_staff_list_the_same_organization_at_once(world):
     from gongzhi.orgs.services import org_mark_abnormal
 
     clerk, org = world["clerk"], world["org"]
-    results = _race(lambda: org_mark_abnormal(actor=clerk, org=org, reason="甲"),
-                    lambda: org_mark_abnormal(actor=clerk, org=org, reason="乙"))
+    results = _race(
+        lambda: org_mark_abnormal(actor=clerk, org=org, reason="甲"),
+        lambda: org_mark_abnormal(actor=clerk, org=org, reason="乙"),
+    )
     assert results == ["IllegalState", "ok"]
     assert OrgStatusChange.objects.filter(organization=org, to_status="abnormal").count() == 1
 

@@ -26,8 +26,13 @@ from gongzhi.orgs.services import (
 
 pytestmark = pytest.mark.django_db
 LAST_YEAR = timezone.localdate().year - 1
-FULL = {"activities": "开展助老服务 1200 人次", "income": Decimal("500000"), "expense": "480000.50",
-        "staff_count": 6, "party_org": "joint"}
+FULL = {
+    "activities": "开展助老服务 1200 人次",
+    "income": Decimal("500000"),
+    "expense": "480000.50",
+    "staff_count": 6,
+    "party_org": "joint",
+}
 
 
 @pytest.fixture
@@ -55,10 +60,17 @@ def test_fill_submit_review(org, user):
     assert report.status == "submitted" and report.submitted_at is not None
     report = annual_report_review(actor=user("mzj"), report=report, result="pass")
     assert (report.status, report.result) == ("reviewed", "pass")
-    actions = list(AuditEntry.objects.filter(target_type="orgs.annualreport", target_id=str(report.pk)).order_by("pk")
-                   .values_list("action", flat=True))
-    assert actions == ["orgs.annual_report.saved", "orgs.annual_report.saved", "orgs.annual_report.submitted",
-                       "orgs.annual_report.reviewed"]
+    actions = list(
+        AuditEntry.objects.filter(target_type="orgs.annualreport", target_id=str(report.pk))
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "orgs.annual_report.saved",
+        "orgs.annual_report.saved",
+        "orgs.annual_report.submitted",
+        "orgs.annual_report.reviewed",
+    ]
 
 
 def test_submission_needs_the_required_parts(org, user):
@@ -171,8 +183,7 @@ def test_eligibility_reasons(org, user):
     org.refresh_from_db()
     assert org_eligibility(org, **kwargs) == []
     assert org_eligibility(org, **kwargs, report_must_pass=True) == [f"{LAST_YEAR} 年度检查为基本合格（要求合格）"]
-    assert org_eligibility(org, **kwargs, on=date(2029, 6, 1)) == [
-        "评估等级 4A 已于 2029-05-31 过期（要求 3A 及以上）"]
+    assert org_eligibility(org, **kwargs, on=date(2029, 6, 1)) == ["评估等级 4A 已于 2029-05-31 过期（要求 3A 及以上）"]
     assert org_eligibility(org, min_grade=None, require_report_year=None) == []
 
 
@@ -182,7 +193,9 @@ def test_eligibility_counts_failed_reports_and_bad_standing(org, user):
     org_mark_abnormal(actor=user("mzj"), org=org, reason="年检不合格")
     org.refresh_from_db()
     assert org_eligibility(org, min_grade=None, require_report_year=LAST_YEAR) == [
-        "组织状态为“异常名录”：年检不合格", f"{LAST_YEAR} 年度检查不合格"]
+        "组织状态为“异常名录”：年检不合格",
+        f"{LAST_YEAR} 年度检查不合格",
+    ]
 
 
 def test_record_flags_a_missing_report(org):
@@ -197,7 +210,8 @@ def test_demo_reports_and_grades(demo):
     yijia = Organization.objects.get(name="舟山市普陀区益家亲社会工作服务中心")
     # Its 3A of June 2021 has run out; its 2025 report passed with remarks.
     assert org_eligibility(yijia, min_grade=3, require_report_year=2025, on=date(2026, 11, 22)) == [
-        "评估等级 3A 已于 2026-06-14 过期（要求 3A 及以上）"]
+        "评估等级 3A 已于 2026-06-14 过期（要求 3A 及以上）"
+    ]
     mental = Organization.objects.get(name="舟山市普陀区心理健康促进会")
     assert mental.status == "abnormal"
     assert "2025 年度报告未提交" in org_eligibility(mental, min_grade=None, require_report_year=2025)

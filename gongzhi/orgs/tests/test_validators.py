@@ -25,19 +25,25 @@ alphabet_char = st.sampled_from(ALPHABET)
 digit = st.sampled_from("0123456789")
 codes = st.builds(
     lambda dept, kind, division, body: build_credit_code(dept, kind, "".join(division), "".join(body)),
-    alphabet_char, alphabet_char, st.lists(digit, min_size=6, max_size=6), st.lists(alphabet_char, min_size=8, max_size=8),
+    alphabet_char,
+    alphabet_char,
+    st.lists(digit, min_size=6, max_size=6),
+    st.lists(alphabet_char, min_size=8, max_size=8),
 )
 
 
 # ---- known codes ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", [
-    "91350100M000100Y43",   # the worked example printed in GB 32100-2015
-    "91110000600037341L",   # an enterprise registered in Beijing
-    "91310000MA1FL4B24G",   # 9 / 1 with an MA… organization code (post-2015 numbering)
-    "52330903MJ9000006W",   # the demo's 民办非企业单位 (5 民政, 2 社会服务机构)
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "91350100M000100Y43",  # the worked example printed in GB 32100-2015
+        "91110000600037341L",  # an enterprise registered in Beijing
+        "91310000MA1FL4B24G",  # 9 / 1 with an MA… organization code (post-2015 numbering)
+        "52330903MJ9000006W",  # the demo's 民办非企业单位 (5 民政, 2 社会服务机构)
+    ],
+)
 def test_published_and_demo_codes_are_valid(code):
     assert credit_code_problem(code) is None
 
@@ -50,11 +56,14 @@ def test_every_registration_department_letter_is_accepted(department):
         assert is_valid_credit_code(code), code
 
 
-@pytest.mark.parametrize("code", [
-    build_credit_code("A", "1", "110000", "MA01XY7K"),   # 中央军委改革和编制办公室
-    build_credit_code("N", "2", "330903", "MA2H4J8P"),   # 农业 · 村级集体经济组织
-    build_credit_code("Y", "1", "330903", "MA28QR3T"),   # 其他
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        build_credit_code("A", "1", "110000", "MA01XY7K"),  # 中央军委改革和编制办公室
+        build_credit_code("N", "2", "330903", "MA2H4J8P"),  # 农业 · 村级集体经济组织
+        build_credit_code("Y", "1", "330903", "MA28QR3T"),  # 其他
+    ],
+)
 def test_real_format_codes_with_letter_departments(code):
     assert code[0] in "ANY"
     assert credit_code_problem(code) is None
@@ -114,8 +123,8 @@ def test_gb11714_check_digit_rules():
     # The organization codes inside the published codes above, and the demo's.
     bodies = ["MA1FL4B2", "60003734", "M000100Y", "MJ900000"]
     assert [org_code_check_char(b) for b in bodies] == ["4", "1", "4", "6"]
-    assert org_code_check_char("10000000") == "8"   # 11 − 3
-    assert org_code_check_char("00000001") == "9"   # 11 − 2
+    assert org_code_check_char("10000000") == "8"  # 11 − 3
+    assert org_code_check_char("00000001") == "9"  # 11 − 2
     x_body = next(f"{n:08d}" for n in range(1000) if org_code_check_char(f"{n:08d}") == "X")
     assert sum(int(c) * w for c, w in zip(x_body, [3, 7, 9, 10, 5, 8, 4, 2], strict=True)) % 11 == 1
 
@@ -141,7 +150,7 @@ def test_generated_codes_are_valid(code):
 def test_any_single_substitution_is_caught(code, position, replacement):
     if code[position] == replacement:
         return
-    changed = code[:position] + replacement + code[position + 1:]
+    changed = code[:position] + replacement + code[position + 1 :]
     # Both check characters are over prime moduli, so one changed character never goes unnoticed
     # (except inside the division code, where only digits are allowed and letters are refused).
     assert credit_code_problem(changed) is not None
@@ -152,5 +161,5 @@ def test_adjacent_transposition_is_caught(code, position):
     a, b = code[position], code[position + 1]
     if a == b:
         return
-    swapped = code[:position] + b + a + code[position + 2:]
+    swapped = code[:position] + b + a + code[position + 2 :]
     assert credit_code_problem(swapped) is not None

@@ -88,25 +88,51 @@ def test_outsiders(web, ids, who, method, url, status):
         assert response["Location"].startswith("/login/")
 
 
-@pytest.mark.parametrize(("who", "url"), [
-    (None, "/orgs/"), (None, "/orgs/{org}/"), ("mzj", "/orgs/registry/"), ("street_dg", "/orgs/registry/"),
-    ("mzj", "/orgs/registry/new/?mode=register"), ("street_dg", "/orgs/registry/new/?mode=file"),
-    ("street_dg", "/orgs/registry/new/?mode=incubate"), ("mzj", "/orgs/registry/import/"),
-    ("mzj", "/orgs/{org}/record/"), ("org_a", "/orgs/{org}/record/"), ("mzj", "/orgs/reports/"),
-    ("mzj", "/orgs/reports/{report}/"), ("org_a", "/orgs/{org}/console/"), ("org_a", "/orgs/{org}/reports/2025/"),
-    ("org_a", "/orgs/{org}/members/"), ("org_a", "/orgs/{org}/offers/"), ("community_xp", "/talents/"),
-    ("community_xp", "/talents/new/"), ("community_xp", "/talents/{talent}/"), ("resident_a", "/resources/"),
-    ("community_xp", "/resources/new/"), ("resident_a", "/resources/{room}/"), ("community_xp", "/resources/bookings/"),
-    ("mzj", "/workspace/"), ("org_a", "/workspace/"),
-])
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        (None, "/orgs/"),
+        (None, "/orgs/{org}/"),
+        ("mzj", "/orgs/registry/"),
+        ("street_dg", "/orgs/registry/"),
+        ("mzj", "/orgs/registry/new/?mode=register"),
+        ("street_dg", "/orgs/registry/new/?mode=file"),
+        ("street_dg", "/orgs/registry/new/?mode=incubate"),
+        ("mzj", "/orgs/registry/import/"),
+        ("mzj", "/orgs/{org}/record/"),
+        ("org_a", "/orgs/{org}/record/"),
+        ("mzj", "/orgs/reports/"),
+        ("mzj", "/orgs/reports/{report}/"),
+        ("org_a", "/orgs/{org}/console/"),
+        ("org_a", "/orgs/{org}/reports/2025/"),
+        ("org_a", "/orgs/{org}/members/"),
+        ("org_a", "/orgs/{org}/offers/"),
+        ("community_xp", "/talents/"),
+        ("community_xp", "/talents/new/"),
+        ("community_xp", "/talents/{talent}/"),
+        ("resident_a", "/resources/"),
+        ("community_xp", "/resources/new/"),
+        ("resident_a", "/resources/{room}/"),
+        ("community_xp", "/resources/bookings/"),
+        ("mzj", "/workspace/"),
+        ("org_a", "/workspace/"),
+    ],
+)
 def test_pages_answer(web, ids, who, url):
     assert web(who).get(url.format(**ids)).status_code == 200
 
 
 def test_register_shows_the_credit_code_message(web, fresh_code):
     client = web("mzj")
-    form = {"mode": "register", "name": "普陀区网页登记测试协会", "org_type": "social_group", "home_area": "330903",
-            "credit_code": "51330903MJ9000001Q", "registered_on": "2024-03-01", "admin_username": "resident_b"}
+    form = {
+        "mode": "register",
+        "name": "普陀区网页登记测试协会",
+        "org_type": "social_group",
+        "home_area": "330903",
+        "credit_code": "51330903MJ9000001Q",
+        "registered_on": "2024-03-01",
+        "admin_username": "resident_b",
+    }
     response = client.post("/orgs/registry/new/", form)
     assert response.status_code == 422
     assert "第9–17位组织机构代码“MJ9000001”校验不通过" in response.content.decode()
@@ -120,15 +146,18 @@ def test_register_shows_the_credit_code_message(web, fresh_code):
 def test_live_code_check(web):
     body = web("community_xp").post("/orgs/registry/check-code/", {"credit_code": "52330903MJ9000006"}).content.decode()
     assert "应为18位" in body
-    body = web("community_xp").post("/orgs/registry/check-code/", {"credit_code": "52330903MJ9000006W"}).content.decode()
+    body = (
+        web("community_xp").post("/orgs/registry/check-code/", {"credit_code": "52330903MJ9000006W"}).content.decode()
+    )
     assert "代码有效" in body and "民政" in body
 
 
 def test_filing_from_incubation(web, ids):
     client = web("street_dg")
     assert "孵化" in client.get(f"/orgs/{ids['incubating']}/record/").content.decode()
-    response = client.post("/orgs/registry/new/", {"mode": "file", "org": ids["incubating"],
-                                                   "home_area": "330903003005"})
+    response = client.post(
+        "/orgs/registry/new/", {"mode": "file", "org": ids["incubating"], "home_area": "330903003005"}
+    )
     assert response.status_code == 302
     org = Organization.objects.get(pk=ids["incubating"])
     assert org.status == "filed" and org.home_area.code == "330903003005"
@@ -153,8 +182,17 @@ def test_report_form_and_review(web, ids, user):
     url = f"/orgs/{org.pk}/reports/2024/"
     response = org_client.post(url, {"action": "submit", "activities": "服务 800 人次"})
     assert response.status_code == 422 and "提交前请填写本年收入" in response.content.decode()
-    response = org_client.post(url, {"action": "submit", "activities": "服务 800 人次", "income": "10000",
-                                     "expense": "9000", "staff_count": "3", "party_org": "joint"})
+    response = org_client.post(
+        url,
+        {
+            "action": "submit",
+            "activities": "服务 800 人次",
+            "income": "10000",
+            "expense": "9000",
+            "staff_count": "3",
+            "party_org": "joint",
+        },
+    )
     assert response.status_code == 302
     report = AnnualReport.objects.get(organization=org, year=2024)
     assert report.status == "submitted"
@@ -167,22 +205,27 @@ def test_report_form_and_review(web, ids, user):
 
 def test_console_members_offers(web, ids):
     client = web("org_a")
-    client.post(f"/orgs/{ids['org']}/console/", {"summary": "网页修改的简介", "contact_phone": "0580-3801234",
-                                                 "categories": "养老", "address": ""})
+    client.post(
+        f"/orgs/{ids['org']}/console/",
+        {"summary": "网页修改的简介", "contact_phone": "0580-3801234", "categories": "养老", "address": ""},
+    )
     assert Organization.objects.get(pk=ids["org"]).summary == "网页修改的简介"
     response = client.post(f"/orgs/{ids['org']}/members/", {"form": "invite", "username": "nobody", "role": "member"})
     assert response.status_code == 422 and "找不到用户名" in response.content.decode()
     client.post(f"/orgs/{ids['org']}/members/", {"form": "volunteer", "name": "新志愿者", "phone": "13800000000"})
     body = client.get(f"/orgs/{ids['org']}/members/").content.decode()
     assert "新志愿者" in body and "138****0000" in body and "13800000000" not in body
-    client.post(f"/orgs/{ids['org']}/offers/", {"category_code": "legal", "title": "网页发布的服务",
-                                                "capacity_per_month": "5"})
+    client.post(
+        f"/orgs/{ids['org']}/offers/", {"category_code": "legal", "title": "网页发布的服务", "capacity_per_month": "5"}
+    )
     assert ServiceOffer.objects.filter(title="网页发布的服务", organization_id=ids["org"]).exists()
     # The category is picked from the platform's list, so an offer can always be matched to needs.
     form = client.get(f"/orgs/{ids['org']}/offers/").content.decode()
     assert '<select name="category_code"' in form and 'value="elderly_care"' in form
-    typo = client.post(f"/orgs/{ids['org']}/offers/", {"category_code": "elderly_cares", "title": "错的类别",
-                                                       "capacity_per_month": "5"})
+    typo = client.post(
+        f"/orgs/{ids['org']}/offers/",
+        {"category_code": "elderly_cares", "title": "错的类别", "capacity_per_month": "5"},
+    )
     assert typo.status_code == 422 and "选择一个有效的选项" in typo.content.decode()
     assert not ServiceOffer.objects.filter(title="错的类别").exists()
 

@@ -20,8 +20,9 @@ from gongzhi.orgs.views._helpers import flash_error
 
 
 def _org(request: HttpRequest, pk: int) -> Organization:
-    return get_for(sel.with_current_grade(Organization.objects.select_related("home_area")), request.user,
-                   "change", pk=pk)
+    return get_for(
+        sel.with_current_grade(Organization.objects.select_related("home_area")), request.user, "change", pk=pk
+    )
 
 
 @login_required
@@ -45,11 +46,19 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
     reports = {r.year: r for r in sel.org_reports(request.user, org)}
     first = org.registered_on.year if org.registered_on else last_year
     years = [y for y in range(last_year, max(first, last_year - 2) - 1, -1)]
-    return render(request, "orgs/console.html", {
-        "org": org, "form": form, "issues": sel.org_issues(org),
-        "report_rows": [(y, reports.get(y)) for y in years] + [(y, r) for y, r in reports.items() if y not in years],
-        "offers": sel.org_offers(request.user, org),
-    }, status=status)
+    return render(
+        request,
+        "orgs/console.html",
+        {
+            "org": org,
+            "form": form,
+            "issues": sel.org_issues(org),
+            "report_rows": [(y, reports.get(y)) for y in years]
+            + [(y, r) for y, r in reports.items() if y not in years],
+            "offers": sel.org_offers(request.user, org),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -74,9 +83,17 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("已添加"))
                 return redirect("orgs:members", pk=org.pk)
         status = 422
-    return render(request, "orgs/members.html", {
-        "org": org, "members": sel.org_members(request.user, org), "invite": invite, "volunteer": volunteer,
-    }, status=status)
+    return render(
+        request,
+        "orgs/members.html",
+        {
+            "org": org,
+            "members": sel.org_members(request.user, org),
+            "invite": invite,
+            "volunteer": volunteer,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -109,8 +126,12 @@ def offers(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("服务项目已发布"))
                 return redirect("orgs:offers", pk=org.pk)
         status = 422
-    return render(request, "orgs/offers.html", {"org": org, "form": form,
-                                                "offers": sel.org_offers(request.user, org)}, status=status)
+    return render(
+        request,
+        "orgs/offers.html",
+        {"org": org, "form": form, "offers": sel.org_offers(request.user, org)},
+        status=status,
+    )
 
 
 @login_required

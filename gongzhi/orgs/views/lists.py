@@ -29,7 +29,9 @@ TABS = [(k, lists.TITLES[k]) for k in (*lists.NEED_KINDS, lists.OFFERS)]
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    return redirect("lists:needs", kind=lists.RESIDENT) if lists.may_list_needs(request.user) else redirect("lists:offers")
+    return (
+        redirect("lists:needs", kind=lists.RESIDENT) if lists.may_list_needs(request.user) else redirect("lists:offers")
+    )
 
 
 def _date(value: str, label: str, errors: list[str]) -> date | None:
@@ -44,15 +46,25 @@ def _date(value: str, label: str, errors: list[str]) -> date | None:
 
 def need_values(g: Any, errors: list[str]) -> dict[str, Any]:
     state = g.get("state", "open")
-    return {"q": g.get("q", "").strip()[:100], "category": g.get("category", "").strip()[:40],
-            "area": g.get("area", "").strip()[:24], "state": state if state in lists.STATE_FILTERS else "open",
-            "date_from": _date(g.get("date_from", ""), _("起始日期"), errors),
-            "date_to": _date(g.get("date_to", ""), _("截止日期"), errors), "overdue": g.get("overdue") == "1"}
+    return {
+        "q": g.get("q", "").strip()[:100],
+        "category": g.get("category", "").strip()[:40],
+        "area": g.get("area", "").strip()[:24],
+        "state": state if state in lists.STATE_FILTERS else "open",
+        "date_from": _date(g.get("date_from", ""), _("起始日期"), errors),
+        "date_to": _date(g.get("date_to", ""), _("截止日期"), errors),
+        "overdue": g.get("overdue") == "1",
+    }
 
 
 def offer_values(g: Any) -> dict[str, Any]:
-    return {"q": g.get("q", "").strip()[:100], "category": g.get("category", "").strip()[:40],
-            "area": g.get("area", "").strip()[:24], "org_type": g.get("org_type", "")[:24], "free": g.get("free") == "1"}
+    return {
+        "q": g.get("q", "").strip()[:100],
+        "category": g.get("category", "").strip()[:40],
+        "area": g.get("area", "").strip()[:24],
+        "org_type": g.get("org_type", "")[:24],
+        "free": g.get("free") == "1",
+    }
 
 
 def _render_list(request: HttpRequest, kind: str, values: dict[str, Any], extra: dict[str, Any]) -> HttpResponse:
@@ -61,10 +73,21 @@ def _render_list(request: HttpRequest, kind: str, values: dict[str, Any], extra:
     if fmt in lists.FORMATS:
         return file_response(*lists.export(kind, items[: lists.EXPORT_LIMIT], fmt, values))
     page = page_of(request, items)
-    context = {"kind": kind, "title": lists.TITLES[kind], "definition": lists.DESCRIPTIONS[kind], "tabs": TABS,
-               "filters": values, "page": page, "rows": lists.rows_for(kind, page.object_list),
-               "columns": lists.columns_for(kind), "qs": querystring(request, format=None), "areas": area_choices(request.user, everywhere=True, blank=""),
-               "categories": category_choices(request.user), "show_needs": lists.may_list_needs(request.user), **extra}
+    context = {
+        "kind": kind,
+        "title": lists.TITLES[kind],
+        "definition": lists.DESCRIPTIONS[kind],
+        "tabs": TABS,
+        "filters": values,
+        "page": page,
+        "rows": lists.rows_for(kind, page.object_list),
+        "columns": lists.columns_for(kind),
+        "qs": querystring(request, format=None),
+        "areas": area_choices(request.user, everywhere=True, blank=""),
+        "categories": category_choices(request.user),
+        "show_needs": lists.may_list_needs(request.user),
+        **extra,
+    }
     partial = "orgs/lists/_offers_table.html" if kind == lists.OFFERS else "orgs/lists/_needs_table.html"
     return render(request, partial if is_htmx(request) else "orgs/lists/list.html", context)
 
@@ -86,10 +109,15 @@ def offers(request: HttpRequest) -> HttpResponse:
 # ---- matching fragments ------------------------------------------------------------------------
 
 
-def _matches(request: HttpRequest, order: Any, found: list[matching.Match], template_context: dict[str, Any]
-             ) -> HttpResponse:
-    context = {"order": order, "matches": [matching.match_out(m, i) for i, m in enumerate(found, 1)],
-               "method": matching.method(), **template_context}
+def _matches(
+    request: HttpRequest, order: Any, found: list[matching.Match], template_context: dict[str, Any]
+) -> HttpResponse:
+    context = {
+        "order": order,
+        "matches": [matching.match_out(m, i) for i, m in enumerate(found, 1)],
+        "method": matching.method(),
+        **template_context,
+    }
     return render(request, "orgs/lists/_matches.html" if is_htmx(request) else "orgs/lists/matches.html", context)
 
 
@@ -104,8 +132,9 @@ def order_matches(request: HttpRequest, order_id: int) -> HttpResponse:
 def match_preview(request: HttpRequest) -> HttpResponse:
     """Organizations ranked for the need being entered on the dispatch form (category and place)."""
     try:
-        order, found = matching.preview_matches(request.user, category=request.GET.get("category", ""),
-                                                area=request.GET.get("area", ""))
+        order, found = matching.preview_matches(
+            request.user, category=request.GET.get("category", ""), area=request.GET.get("area", "")
+        )
     except ValidationFailed as exc:
         if not is_htmx(request):
             raise

@@ -45,15 +45,33 @@ def _may_enter_talent(request: HttpRequest) -> bool:
 def talent_list(request: HttpRequest) -> HttpResponse:
     require_roles(request, *TALENT_ROLES)
     g = request.GET
-    filters = {"skill": g.get("skill", ""), "area": g.get("area", ""), "q": g.get("q", "").strip()[:50],
-               "kind": g.get("kind", "")}
-    qs = sel.talent_search(request.user, skill=filters["skill"], area_code=filters["area"], q=filters["q"],
-                           kind=filters["kind"], available_only=g.get("available") == "1")
-    return render(request, "orgs/talent_list.html", {
-        "page": page_of(request, qs, 30), "filters": filters, "qs": querystring(request), "skills": Skill.choices,
-        "kinds": TalentKind.choices, "areas": area_choices(request.user, everywhere=True, blank=""),
-        "may_enter": _may_enter_talent(request),
-    })
+    filters = {
+        "skill": g.get("skill", ""),
+        "area": g.get("area", ""),
+        "q": g.get("q", "").strip()[:50],
+        "kind": g.get("kind", ""),
+    }
+    qs = sel.talent_search(
+        request.user,
+        skill=filters["skill"],
+        area_code=filters["area"],
+        q=filters["q"],
+        kind=filters["kind"],
+        available_only=g.get("available") == "1",
+    )
+    return render(
+        request,
+        "orgs/talent_list.html",
+        {
+            "page": page_of(request, qs, 30),
+            "filters": filters,
+            "qs": querystring(request),
+            "skills": Skill.choices,
+            "kinds": TalentKind.choices,
+            "areas": area_choices(request.user, everywhere=True, blank=""),
+            "may_enter": _may_enter_talent(request),
+        },
+    )
 
 
 @login_required
@@ -83,8 +101,11 @@ def talent_detail(request: HttpRequest, pk: int) -> HttpResponse:
     revealed = None
     if request.method == "POST":
         revealed = svc.talent_reveal(actor=request.user, talent=talent)
-    return render(request, "orgs/talent_detail.html", {
-        "talent": talent, "revealed": revealed, "can_reveal": can(request.user, "reveal", talent)})
+    return render(
+        request,
+        "orgs/talent_detail.html",
+        {"talent": talent, "revealed": revealed, "can_reveal": can(request.user, "reveal", talent)},
+    )
 
 
 # ---- resources ----------------------------------------------------------------------------------------
@@ -107,12 +128,19 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     filters = {"kind": g.get("kind", ""), "area": g.get("area", ""), "q": g.get("q", "").strip()[:50]}
     qs = sel.resource_search(request.user, kind=filters["kind"], area_code=filters["area"], q=filters["q"])
     grants = grants_for(request.user)
-    return render(request, "orgs/resource_list.html", {
-        "page": page_of(request, qs, 30), "filters": filters, "qs": querystring(request),
-        "kinds": ResourceKind.choices, "areas": area_choices(request.user, everywhere=True, blank=""),
-        "may_offer": grants.is_admin or grants.has_role(*OWNER_ROLES),
-        "to_decide": sel.bookings_to_decide(request.user).count(),
-    })
+    return render(
+        request,
+        "orgs/resource_list.html",
+        {
+            "page": page_of(request, qs, 30),
+            "filters": filters,
+            "qs": querystring(request),
+            "kinds": ResourceKind.choices,
+            "areas": area_choices(request.user, everywhere=True, blank=""),
+            "may_offer": grants.is_admin or grants.has_role(*OWNER_ROLES),
+            "to_decide": sel.bookings_to_decide(request.user).count(),
+        },
+    )
 
 
 @login_required
@@ -148,8 +176,9 @@ def _monday(request: HttpRequest) -> date:
 @login_required
 def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The week calendar and the booking form; a booked half hour cannot be booked again."""
-    resource = get_for(ResourceModel.objects.select_related("area", "owner_org", "owner_department"), request.user,
-                       "view", pk=pk)
+    resource = get_for(
+        ResourceModel.objects.select_related("area", "owner_org", "owner_department"), request.user, "view", pk=pk
+    )
     form = BookingForm(request.POST or None, orgs=_my_orgs(request))
     status = 200
     if request.method == "POST" and resource.bookable:
@@ -167,22 +196,36 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(f"{request.path}?week={sel.week_start(timezone.localdate(booking.start))}")
         else:
             status = 422
-    return render(request, "orgs/resource_detail.html", {
-        "week": sel.resource_week(request.user, resource, _monday(request)), "resource": resource, "form": form,
-        "can_manage": can(request.user, "manage", resource),
-    }, status=status)
+    return render(
+        request,
+        "orgs/resource_detail.html",
+        {
+            "week": sel.resource_week(request.user, resource, _monday(request)),
+            "resource": resource,
+            "form": form,
+            "can_manage": can(request.user, "manage", resource),
+        },
+        status=status,
+    )
 
 
 @login_required
 def bookings(request: HttpRequest) -> HttpResponse:
-    return render(request, "orgs/bookings.html", {
-        "mine": sel.bookings_mine(request.user)[:100],
-        "to_decide": sel.bookings_to_decide(request.user)[:100],
-    })
+    return render(
+        request,
+        "orgs/bookings.html",
+        {
+            "mine": sel.bookings_mine(request.user)[:100],
+            "to_decide": sel.bookings_to_decide(request.user)[:100],
+        },
+    )
 
 
-BOOKING_ACTIONS = {"approve": ("decide", svc.booking_approve), "reject": ("decide", svc.booking_reject),
-                   "cancel": ("cancel", None)}
+BOOKING_ACTIONS = {
+    "approve": ("decide", svc.booking_approve),
+    "reject": ("decide", svc.booking_reject),
+    "cancel": ("cancel", None),
+}
 
 
 @login_required

@@ -27,15 +27,28 @@ from gongzhi.orgs.validators import credit_code_problem, describe_credit_code, n
 from gongzhi.orgs.views._helpers import flash_error, page_of, querystring, require_roles
 
 ENTRY_SERVICES = {"register": svc.org_register, "file": svc.org_file, "incubate": svc.org_incubate}
-ENTRY_TITLES = {"register": gettext_lazy("登记社会组织"), "file": gettext_lazy("社区社会组织备案"), "incubate": gettext_lazy("登记培育孵化组织")}
+ENTRY_TITLES = {
+    "register": gettext_lazy("登记社会组织"),
+    "file": gettext_lazy("社区社会组织备案"),
+    "incubate": gettext_lazy("登记培育孵化组织"),
+}
 # verb → (service, button label, allowed from, needs a reason)
 TRANSITIONS: dict[str, tuple[Any, Any, tuple[str, ...], bool]] = {
     "activate": (svc.org_activate, gettext_lazy("启用"), (OrgStatus.REGISTERED, OrgStatus.FILED), False),
-    "abnormal": (svc.org_mark_abnormal, gettext_lazy("列入异常名录"), (OrgStatus.ACTIVE, OrgStatus.REGISTERED, OrgStatus.FILED), True),
+    "abnormal": (
+        svc.org_mark_abnormal,
+        gettext_lazy("列入异常名录"),
+        (OrgStatus.ACTIVE, OrgStatus.REGISTERED, OrgStatus.FILED),
+        True,
+    ),
     "suspend": (svc.org_suspend, gettext_lazy("暂停活动"), (OrgStatus.ACTIVE, OrgStatus.ABNORMAL), True),
     "restore": (svc.org_restore, gettext_lazy("恢复正常"), (OrgStatus.SUSPENDED, OrgStatus.ABNORMAL), True),
-    "deregister": (svc.org_deregister, gettext_lazy("注销"), tuple(s for s in OrgStatus.values if s != OrgStatus.DEREGISTERED),
-                   True),
+    "deregister": (
+        svc.org_deregister,
+        gettext_lazy("注销"),
+        tuple(s for s in OrgStatus.values if s != OrgStatus.DEREGISTERED),
+        True,
+    ),
 }
 
 
@@ -58,11 +71,19 @@ def registry(request: HttpRequest) -> HttpResponse:
     filters = {"q": g.get("q", "").strip()[:100], "status": g.get("status", ""), "org_type": g.get("org_type", "")}
     qs = sel.registry_list(request.user, **filters)
     grants = grants_for(request.user)
-    return render(request, "orgs/registry.html", {
-        "page": page_of(request, qs, 30), "filters": filters, "qs": querystring(request),
-        "statuses": OrgStatus.choices, "types": OrgType.choices, "modes": _entry_modes(request),
-        "civil_affairs": grants.is_admin or grants.has_role(Role.CIVIL_AFFAIRS),
-    })
+    return render(
+        request,
+        "orgs/registry.html",
+        {
+            "page": page_of(request, qs, 30),
+            "filters": filters,
+            "qs": querystring(request),
+            "statuses": OrgStatus.choices,
+            "types": OrgType.choices,
+            "modes": _entry_modes(request),
+            "civil_affairs": grants.is_admin or grants.has_role(Role.CIVIL_AFFAIRS),
+        },
+    )
 
 
 @login_required
@@ -87,12 +108,17 @@ def entry(request: HttpRequest) -> HttpResponse:
             except ValidationFailed as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, _("“%(name)s”已%(done)s") % {
-                    "name": created.name, "done": created.get_status_display()})
+                messages.success(
+                    request, _("“%(name)s”已%(done)s") % {"name": created.name, "done": created.get_status_display()}
+                )
                 return redirect("orgs:record", pk=created.pk)
         status = 422
-    return render(request, "orgs/entry.html", {"form": form, "mode": mode, "title": ENTRY_TITLES[mode],
-                                               "org": org, "modes": _entry_modes(request)}, status=status)
+    return render(
+        request,
+        "orgs/entry.html",
+        {"form": form, "mode": mode, "title": ENTRY_TITLES[mode], "org": org, "modes": _entry_modes(request)},
+        status=status,
+    )
 
 
 @login_required
@@ -103,8 +129,9 @@ def check_code(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("credit_code", "")
     problem = credit_code_problem(raw) if raw.strip() else None
     parts = describe_credit_code(raw) if raw.strip() and problem is None else None
-    return render(request, "orgs/_code_check.html", {"problem": problem, "parts": parts,
-                                                     "normalized": normalize_credit_code(raw)})
+    return render(
+        request, "orgs/_code_check.html", {"problem": problem, "parts": parts, "normalized": normalize_credit_code(raw)}
+    )
 
 
 @login_required
@@ -131,8 +158,7 @@ def import_register(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_register(request: HttpRequest) -> HttpResponse:
     require_roles(request, Role.CIVIL_AFFAIRS)
-    qs = sel.registry_list(request.user, status=request.GET.get("status", ""),
-                           org_type=request.GET.get("org_type", ""))
+    qs = sel.registry_list(request.user, status=request.GET.get("status", ""), org_type=request.GET.get("org_type", ""))
     data = svc.registry_export(actor=request.user, queryset=qs)
     return xlsx_response(data, f"社会组织名录-{timezone.localdate():%Y%m%d}.xlsx")
 
@@ -140,27 +166,35 @@ def export_register(request: HttpRequest) -> HttpResponse:
 @login_required
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     """The organization's file (档案): history, issues, grades, reports, and what staff may do next."""
-    org = get_for(sel.with_current_grade(Organization.objects.select_related("home_area")), request.user, "record",
-                  pk=pk)
+    org = get_for(
+        sel.with_current_grade(Organization.objects.select_related("home_area")), request.user, "record", pk=pk
+    )
     action = "supervise" if org.org_type in REGISTERED_TYPES else "file"
     may_act = can(request.user, action, org)
-    transitions = [(verb, label, needs_reason) for verb, (_svc, label, allowed, needs_reason) in TRANSITIONS.items()
-                   if may_act and org.status in allowed]
+    transitions = [
+        (verb, label, needs_reason)
+        for verb, (_svc, label, allowed, needs_reason) in TRANSITIONS.items()
+        if may_act and org.status in allowed
+    ]
     grades = sel.org_grades(request.user, org)
-    return render(request, "orgs/record.html", {
-        "org": org,
-        "history": sel.org_history(request.user, org),
-        "issues": sel.org_issues(org),
-        "grades": grades,
-        "reports": sel.org_reports(request.user, org),
-        "members": sel.org_members(request.user, org),
-        "transitions": transitions,
-        "can_grade": can(request.user, "supervise", org) and org.status not in (OrgStatus.INCUBATING,
-                                                                                 OrgStatus.DEREGISTERED),
-        "grade_form": GradeForm(initial={"awarded_on": timezone.localdate()}),
-        "can_enter": org.status == OrgStatus.INCUBATING and can(request.user, "registry", org),
-        "modes": [m for m in _entry_modes(request) if m[0] != "incubate"],
-    })
+    return render(
+        request,
+        "orgs/record.html",
+        {
+            "org": org,
+            "history": sel.org_history(request.user, org),
+            "issues": sel.org_issues(org),
+            "grades": grades,
+            "reports": sel.org_reports(request.user, org),
+            "members": sel.org_members(request.user, org),
+            "transitions": transitions,
+            "can_grade": can(request.user, "supervise", org)
+            and org.status not in (OrgStatus.INCUBATING, OrgStatus.DEREGISTERED),
+            "grade_form": GradeForm(initial={"awarded_on": timezone.localdate()}),
+            "can_enter": org.status == OrgStatus.INCUBATING and can(request.user, "registry", org),
+            "modes": [m for m in _entry_modes(request) if m[0] != "incubate"],
+        },
+    )
 
 
 @login_required
@@ -196,6 +230,7 @@ def grade(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationFailed as exc:
         flash_error(request, exc)
     else:
-        messages.success(request, _("已评定为 %(g)sA，有效期至 %(d)s") % {"g": award.grade,
-                                                                   "d": award.valid_until.isoformat()})
+        messages.success(
+            request, _("已评定为 %(g)sA，有效期至 %(d)s") % {"g": award.grade, "d": award.valid_until.isoformat()}
+        )
     return redirect("orgs:record", pk=org.pk)

@@ -47,17 +47,25 @@ def report_form(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     elif request.method == "POST":
         form.add_error(None, _("%(year)s 年度报告已提交，不能再修改") % {"year": year})
         status = 409
-    return render(request, "orgs/report_form.html", {"org": org, "year": year, "report": report, "form": form,
-                                                     "editable": editable}, status=status)
+    return render(
+        request,
+        "orgs/report_form.html",
+        {"org": org, "year": year, "report": report, "form": form, "editable": editable},
+        status=status,
+    )
 
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     require_roles(request, Role.CIVIL_AFFAIRS)
-    return render(request, "orgs/review_queue.html", {
-        "submitted": sel.reports_to_review(request.user)[:200],
-        "reviewed": sel.reports_to_review(request.user, status=ReportStatus.REVIEWED).order_by("-reviewed_at")[:20],
-    })
+    return render(
+        request,
+        "orgs/review_queue.html",
+        {
+            "submitted": sel.reports_to_review(request.user)[:200],
+            "reviewed": sel.reports_to_review(request.user, status=ReportStatus.REVIEWED).order_by("-reviewed_at")[:20],
+        },
+    )
 
 
 @login_required
@@ -76,13 +84,16 @@ def report(request: HttpRequest, report_id: int) -> HttpResponse:
                 return redirect("orgs:review_queue")
             if form.is_valid():
                 svc.annual_report_review(actor=request.user, report=current, **form.cleaned_data)
-                messages.success(request, _("%(org)s %(year)s 年度报告审核完成") % {
-                    "org": current.organization.name, "year": current.year})
+                messages.success(
+                    request,
+                    _("%(org)s %(year)s 年度报告审核完成") % {"org": current.organization.name, "year": current.year},
+                )
                 return redirect("orgs:review_queue")
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except ApplicationError as exc:
             form.add_error(None, str(exc.message))
         status = 422
-    return render(request, "orgs/report.html", {"report": current, "form": form, "may_review": may_review},
-                  status=status)
+    return render(
+        request, "orgs/report.html", {"report": current, "form": form, "may_review": may_review}, status=status
+    )

@@ -25,4 +25,6 @@ def activity_photo(request: HttpRequest, pk: int, photo_id: int) -> HttpResponse
 def photos(request: HttpRequest, pk: int) -> HttpResponse:
     """The gallery on the public page (loaded by HTMX): thumbnails with category and month only."""
     org = sel.org_public(request.user, pk)
-    return render(request, "orgs/lists/_photos.html", {"org": org, "photos": sel.org_activity_photos(request.user, org)})
+    return render(
+        request, "orgs/lists/_photos.html", {"org": org, "photos": sel.org_activity_photos(request.user, org)}
+    )

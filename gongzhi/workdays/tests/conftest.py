@@ -13,18 +13,24 @@ import pytest
 from gongzhi.workdays.selectors import clear_cache
 
 HOLIDAYS_2027 = [
-    (date(2027, 1, 1), "元旦"), (date(2027, 1, 2), "元旦"), (date(2027, 1, 3), "元旦"),
+    (date(2027, 1, 1), "元旦"),
+    (date(2027, 1, 2), "元旦"),
+    (date(2027, 1, 3), "元旦"),
     *[(date(2027, 2, d), "春节") for d in range(5, 14)],
 ]
 WORKDAYS_2027 = [(date(2027, 2, 20), "春节")]
 SOURCE_2027 = "测试用：虚构的 2027 年安排"
 
-CSV_2027 = """date,kind,name
+CSV_2027 = (
+    """date,kind,name
 # 测试用虚构数据
 2027-01-01,holiday,元旦
 2027/1/2,holiday,元旦
 2027-01-03,放假,元旦
-""" + "".join(f"2027-02-{d:02d},holiday,春节\n" for d in range(5, 14)) + "2027-02-20,workday,春节\n"
+"""
+    + "".join(f"2027-02-{d:02d},holiday,春节\n" for d in range(5, 14))
+    + "2027-02-20,workday,春节\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -40,8 +46,9 @@ def enter_2027(db):
     from gongzhi.workdays.services import calendar_year_enter
 
     def enter(actor=None):
-        return calendar_year_enter(actor=actor, year=2027, holidays=HOLIDAYS_2027, workdays=WORKDAYS_2027,
-                                   source=SOURCE_2027)
+        return calendar_year_enter(
+            actor=actor, year=2027, holidays=HOLIDAYS_2027, workdays=WORKDAYS_2027, source=SOURCE_2027
+        )
 
     return enter
 

@@ -14,8 +14,15 @@ ADD = "/admin/workdays/calendaryear/add/"
 
 
 def form(year, source, rows):
-    data = {"year": str(year), "source": source, "days-TOTAL_FORMS": str(len(rows)), "days-INITIAL_FORMS": "0",
-            "days-MIN_NUM_FORMS": "0", "days-MAX_NUM_FORMS": "1000", "_save": "1"}
+    data = {
+        "year": str(year),
+        "source": source,
+        "days-TOTAL_FORMS": str(len(rows)),
+        "days-INITIAL_FORMS": "0",
+        "days-MIN_NUM_FORMS": "0",
+        "days-MAX_NUM_FORMS": "1000",
+        "_save": "1",
+    }
     for i, (day, workday, name) in enumerate(rows):
         data |= {f"days-{i}-date": day, f"days-{i}-name": name}
         if workday:

@@ -33,8 +33,12 @@ def csv_file(tmp_path):
 
 
 def test_cli_name_maps_to_the_command():
-    assert translate_argv(["calendar-import", "f.csv", "--year", "2027"]) == ["calendar_import", "f.csv", "--year",
-                                                                              "2027"]
+    assert translate_argv(["calendar-import", "f.csv", "--year", "2027"]) == [
+        "calendar_import",
+        "f.csv",
+        "--year",
+        "2027",
+    ]
 
 
 def test_import_enters_the_year(csv_file, user):
@@ -74,8 +78,7 @@ def test_bad_lines_are_listed_and_nothing_is_saved(csv_file):
 
 def test_schedule_errors_stop_the_import(csv_file):
     with pytest.raises(CommandError, match="2027-02-22 是星期一，本来就上班"):
-        run("calendar_import", csv_file("2027-01-01,holiday,元旦\n2027-02-22,workday,春节\n"), year=2027,
-            source="测试")
+        run("calendar_import", csv_file("2027-01-01,holiday,元旦\n2027-02-22,workday,春节\n"), year=2027, source="测试")
     with pytest.raises(CommandError, match="2027-01-01 不在 2028 年内"):
         run("calendar_import", csv_file(CSV_2027), year=2028, source="测试")
     assert not CalendarYear.objects.exists()

@@ -55,8 +55,9 @@ def test_entered_rows_and_audit(enter_2027, user):
 def test_entering_again_replaces_the_year(enter_2027):
     enter_2027()
     assert add_working_days(datetime(2027, 2, 19, 9, tzinfo=CHINA), 1) == end_of(2027, 2, 20)
-    entry = calendar_year_enter(actor=None, year=2027, holidays=[(date(2027, 1, 1), "元旦")], workdays=[],
-                                source="更正")
+    entry = calendar_year_enter(
+        actor=None, year=2027, holidays=[(date(2027, 1, 1), "元旦")], workdays=[], source="更正"
+    )
     assert CalendarYear.objects.count() == 1 and entry.days.count() == 1
     assert is_workday(date(2027, 2, 8))  # 春节 no longer entered: the cache saw the correction
     assert add_working_days(datetime(2027, 2, 19, 9, tzinfo=CHINA), 1) == end_of(2027, 2, 22)
@@ -67,8 +68,9 @@ def test_entering_again_replaces_the_year(enter_2027):
 
 def test_entered_year_overrides_the_package(user):
     assert not is_workday(date(2026, 10, 1))
-    calendar_year_enter(actor=user("admin"), year=2026, holidays=[(date(2026, 1, 1), "元旦")], workdays=[],
-                        source="测试：覆盖 2026")
+    calendar_year_enter(
+        actor=user("admin"), year=2026, holidays=[(date(2026, 1, 1), "元旦")], workdays=[], source="测试：覆盖 2026"
+    )
     assert is_workday(date(2026, 10, 1)) and not is_workday(date(2026, 10, 10))
     assert year_schedule(2026).source == "测试：覆盖 2026"
     calendar_year_remove(actor=user("admin"), year=2026)
@@ -87,8 +89,14 @@ def test_removing_an_entered_year_makes_it_missing_again(enter_2027):
 
 
 def enter(**overrides):
-    args = {"actor": None, "year": 2027, "holidays": HOLIDAYS_2027, "workdays": WORKDAYS_2027,
-            "source": SOURCE_2027, **overrides}
+    args = {
+        "actor": None,
+        "year": 2027,
+        "holidays": HOLIDAYS_2027,
+        "workdays": WORKDAYS_2027,
+        "source": SOURCE_2027,
+        **overrides,
+    }
     with pytest.raises(ValidationFailed) as caught:
         calendar_year_enter(**args)
     assert not CalendarYear.objects.exists() and not CalendarDay.objects.exists()
@@ -96,17 +104,24 @@ def enter(**overrides):
     return caught.value.errors
 
 
-@pytest.mark.parametrize(("overrides", "field", "expected"), [
-    ({"holidays": [*HOLIDAYS_2027, (date(2026, 12, 31), "元旦")]}, "holidays", "2026-12-31 不在 2027 年内"),
-    ({"workdays": [(date(2028, 1, 8), "")]}, "workdays", "2028-01-08 不在 2027 年内"),
-    ({"workdays": [(date(2027, 2, 8), "春节")]}, "workdays", "2027-02-08 同时列为放假和上班"),
-    ({"workdays": [(date(2027, 2, 22), "春节")]}, "workdays", "2027-02-22 是星期一，本来就上班"),
-    ({"holidays": [*HOLIDAYS_2027, (date(2027, 1, 1), "元旦")]}, "holidays", "2027-01-01 列出了 2 次"),
-    ({"holidays": []}, "holidays", "请至少列出一个放假日期"),
-    ({"source": "  "}, "source", "请填写依据"),
-    ({"holidays": [(date(2027, 1, 1), "元" * 51)]}, "holidays", "名称太长，最多 50 个字"),
-    ({"year": 1999, "holidays": [(date(1999, 1, 1), "元旦")], "workdays": []}, "year", "年份应在 2000 到 2100 之间"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "expected"),
+    [
+        ({"holidays": [*HOLIDAYS_2027, (date(2026, 12, 31), "元旦")]}, "holidays", "2026-12-31 不在 2027 年内"),
+        ({"workdays": [(date(2028, 1, 8), "")]}, "workdays", "2028-01-08 不在 2027 年内"),
+        ({"workdays": [(date(2027, 2, 8), "春节")]}, "workdays", "2027-02-08 同时列为放假和上班"),
+        ({"workdays": [(date(2027, 2, 22), "春节")]}, "workdays", "2027-02-22 是星期一，本来就上班"),
+        ({"holidays": [*HOLIDAYS_2027, (date(2027, 1, 1), "元旦")]}, "holidays", "2027-01-01 列出了 2 次"),
+        ({"holidays": []}, "holidays", "请至少列出一个放假日期"),
+        ({"source": "  "}, "source", "请填写依据"),
+        ({"holidays": [(date(2027, 1, 1), "元" * 51)]}, "holidays", "名称太长，最多 50 个字"),
+        (
+            {"year": 1999, "holidays": [(date(1999, 1, 1), "元旦")], "workdays": []},
+            "year",
+            "年份应在 2000 到 2100 之间",
+        ),
+    ],
+)
 def test_validation_says_what_to_fix(overrides, field, expected):
     errors = enter(**overrides)
     assert any(expected in message for message in errors[field]), errors

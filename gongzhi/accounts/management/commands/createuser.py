@@ -27,11 +27,18 @@ class Command(BaseCommand):
         password = o["password"] or getpass.getpass("密码 / password: ")
         try:
             with transaction.atomic():
-                user = user_create(actor=None, username=o["username"], password=password, display_name=o["name"],
-                                   is_superuser=o["role"] == Role.ADMIN)
+                user = user_create(
+                    actor=None,
+                    username=o["username"],
+                    password=password,
+                    display_name=o["name"],
+                    is_superuser=o["role"] == Role.ADMIN,
+                )
                 if o["role"]:
                     grant_add(
-                        actor=None, user=user, role=o["role"],
+                        actor=None,
+                        user=user,
+                        role=o["role"],
                         area=Area.objects.get(code=o["area"]) if o["area"] else None,
                         organization=Organization.objects.get(pk=o["org"]) if o["org"] else None,
                         department=Department.objects.get(pk=o["department"]) if o["department"] else None,

@@ -11,9 +11,15 @@ class Command(BaseCommand):
     help = "导入国家统计区划代码表（CSV）/ Import national division code lists (CSV)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("files", nargs="+", type=Path,
-                            help="provinces.csv cities.csv areas.csv streets.csv villages_*.csv（任意组合 / any subset）")
-        parser.add_argument("--only", default="", help="只导入此代码前缀下的区划，如 330903 / only codes under this prefix")
+        parser.add_argument(
+            "files",
+            nargs="+",
+            type=Path,
+            help="provinces.csv cities.csv areas.csv streets.csv villages_*.csv（任意组合 / any subset）",
+        )
+        parser.add_argument(
+            "--only", default="", help="只导入此代码前缀下的区划，如 330903 / only codes under this prefix"
+        )
 
     def handle(self, *args: Any, files: list[Path], only: str, **options: Any) -> None:
         for f in files:
@@ -23,8 +29,10 @@ class Command(BaseCommand):
             report = import_divisions(actor=None, files=files, only=only)
         except ValidationFailed as exc:
             raise CommandError(str(exc.message)) from exc
-        self.stdout.write(f"新增 created {report.created}，更新 updated {report.updated}，"
-                          f"未变 unchanged {report.unchanged}，跳过 skipped {report.skipped}")
+        self.stdout.write(
+            f"新增 created {report.created}，更新 updated {report.updated}，"
+            f"未变 unchanged {report.unchanged}，跳过 skipped {report.skipped}"
+        )
         for err in report.errors[:50]:
             self.stderr.write(err)
         if report.errors:

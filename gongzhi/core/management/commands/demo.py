@@ -9,8 +9,9 @@ class Command(BaseCommand):
     help = "载入普陀区演示数据（可重复运行）/ Load the Putuo demo data (idempotent)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--orders", type=int, default=None,
-                            help="生成指定数量的历史订单 / generate this many historical orders")
+        parser.add_argument(
+            "--orders", type=int, default=None, help="生成指定数量的历史订单 / generate this many historical orders"
+        )
         parser.add_argument("--quiet-accounts", action="store_true", help="不打印演示账号 / do not list the accounts")
 
     def handle(self, *args: Any, orders: int | None, quiet_accounts: bool, **options: Any) -> None:

@@ -26,9 +26,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         bin_dir = os.path.dirname(sys.executable)
-        web = [os.path.join(bin_dir, "gunicorn"), "gongzhi.wsgi:application", "--bind", f"{o['bind']}:{o['port']}",
-               "--workers", str(o["workers"]), "--threads", str(o["threads"]), "--worker-class", "gthread",
-               "--access-logfile", "-", "--graceful-timeout", "10"]
+        web = [
+            os.path.join(bin_dir, "gunicorn"),
+            "gongzhi.wsgi:application",
+            "--bind",
+            f"{o['bind']}:{o['port']}",
+            "--workers",
+            str(o["workers"]),
+            "--threads",
+            str(o["threads"]),
+            "--worker-class",
+            "gthread",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ]
         worker = [sys.executable, "-m", "django", "db_worker", "--no-reload", "--interval", "0.5"]
         clock = [sys.executable, "-m", "django", "scheduler"]
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gongzhi.settings"}

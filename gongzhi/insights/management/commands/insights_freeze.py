@@ -17,5 +17,6 @@ class Command(BaseCommand):
             snapshot = points_freeze(actor=None, year=year)
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"{year} 年度排名已固化：{snapshot.entries.count()} 个组织 / {year} ranking frozen"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{year} 年度排名已固化：{snapshot.entries.count()} 个组织 / {year} ranking frozen")
+        )

@@ -10,5 +10,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = insights_rebuild(actor=None)
-        self.stdout.write(self.style.SUCCESS(
-            f"已重建：{result.orders} 张订单，{result.cells} 个统计格 / rebuilt {result.orders} orders, {result.cells} cells"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已重建：{result.orders} 张订单，{result.cells} 个统计格 / rebuilt {result.orders} orders, {result.cells} cells"
+            )
+        )

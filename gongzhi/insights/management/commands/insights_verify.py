@@ -12,10 +12,14 @@ class Command(BaseCommand):
         report = verify()
         for line in report.differences:
             self.stdout.write(line)
-        summary = (f"核对 {report.orders} 张订单、{report.cells} 个统计格：差异 {report.count} 处 / "
-                   f"checked {report.orders} orders and {report.cells} cells: {report.count} differences")
+        summary = (
+            f"核对 {report.orders} 张订单、{report.cells} 个统计格：差异 {report.count} 处 / "
+            f"checked {report.orders} orders and {report.cells} cells: {report.count} differences"
+        )
         if not report.ok:
             if report.count > len(report.differences):
-                self.stdout.write(f"……（仅列出前 {len(report.differences)} 处 / first {len(report.differences)} shown）")
+                self.stdout.write(
+                    f"……（仅列出前 {len(report.differences)} 处 / first {len(report.differences)} shown）"
+                )
             raise CommandError(summary + "。可运行 gongzhi insights rebuild 重建 / run `gongzhi insights rebuild`")
         self.stdout.write(self.style.SUCCESS(summary))

@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--deliver", action="store_true",
+            "--deliver",
+            action="store_true",
             help="在本进程中立即投递到期消息（不经任务进程）/ deliver due messages now, in this process",
         )
 
@@ -24,4 +25,6 @@ class Command(BaseCommand):
         )
         if options["deliver"]:
             outcomes = outbox_deliver_due()
-            self.stdout.write("投递结果 delivered: " + (", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())) or "0"))
+            self.stdout.write(
+                "投递结果 delivered: " + (", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())) or "0")
+            )

@@ -37,14 +37,19 @@ def summary(holidays: list[Entry], workdays: list[Entry]) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = ("录入一年的法定节假日安排（CSV：日期,类型,名称；类型为 holiday 放假 或 workday 上班）"
-            " / Enter a year's public holiday schedule (CSV: date,kind,name; kind holiday or workday)")
+    help = (
+        "录入一年的法定节假日安排（CSV：日期,类型,名称；类型为 holiday 放假 或 workday 上班）"
+        " / Enter a year's public holiday schedule (CSV: date,kind,name; kind holiday or workday)"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="CSV 文件 / CSV file (UTF-8 or GBK)")
         parser.add_argument("--year", type=int, required=True, help="年份，如 2027 / the year, e.g. 2027")
-        parser.add_argument("--source", required=True,
-                            help="依据：国务院办公厅通知的标题和文号 / source: title and number of the State Council notice")
+        parser.add_argument(
+            "--source",
+            required=True,
+            help="依据：国务院办公厅通知的标题和文号 / source: title and number of the State Council notice",
+        )
         parser.add_argument("--by", default="", help="录入人用户名（记入审计）/ username of the operator (audited)")
         parser.add_argument("--dry-run", action="store_true", help="只检查不保存 / check only, save nothing")
 
@@ -61,14 +66,18 @@ class Command(BaseCommand):
                 if errors:
                     raise ValidationFailed(errors)
             else:
-                calendar_year_enter(actor=actor, year=year, holidays=rows.holidays, workdays=rows.workdays,
-                                    source=source)
+                calendar_year_enter(
+                    actor=actor, year=year, holidays=rows.holidays, workdays=rows.workdays, source=source
+                )
         except ValidationFailed as exc:
             raise CommandError("文件有误，未保存 / not saved:\n" + _errors_text(exc.errors)) from exc
         verb = "检查通过（未保存）/ checked, not saved" if dry_run else "已录入 / entered"
-        self.stdout.write(self.style.SUCCESS(
-            f"{verb}: {year} 年 放假 {len(rows.holidays)} 天，调休上班 {len(rows.workdays)} 天"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{verb}: {year} 年 放假 {len(rows.holidays)} 天，调休上班 {len(rows.workdays)} 天")
+        )
         self.stdout.write("\n".join(summary(rows.holidays, rows.workdays)))
         if year in PACKAGE_YEARS and not dry_run:
-            self.stdout.write(f"注意：{year} 年已由 chinese-calendar 提供，今后以本次录入为准。"
-                              f" / Note: this replaces chinese-calendar's data for {year}.")
+            self.stdout.write(
+                f"注意：{year} 年已由 chinese-calendar 提供，今后以本次录入为准。"
+                f" / Note: this replaces chinese-calendar's data for {year}."
+            )

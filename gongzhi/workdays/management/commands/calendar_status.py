@@ -31,10 +31,15 @@ class Command(BaseCommand):
         self.stdout.write(f"chinese-calendar: {PACKAGE_YEARS.start}–{PACKAGE_YEARS.stop - 1}")
         for entry in CalendarYear.objects.select_related("entered_by").annotate(n=Count("days")):
             who = entry.entered_by.username if entry.entered_by else "命令行 / command line"
-            self.stdout.write(f"  {entry.year} 年 人工录入 / entered: {entry.source}（{entry.n} 条，{who}，"
-                              f"{timezone.localtime(entry.entered_at):%Y-%m-%d %H:%M}）")
+            self.stdout.write(
+                f"  {entry.year} 年 人工录入 / entered: {entry.source}（{entry.n} 条，{who}，"
+                f"{timezone.localtime(entry.entered_at):%Y-%m-%d %H:%M}）"
+            )
         for year in missing_upcoming_years():
-            self.stderr.write(self.style.WARNING(
-                f"警告：{year} 年的法定节假日安排尚未录入，跨入该年的工单期限将无法计算。"
-                f"国务院办公厅公布后，请用 gongzhi calendar-import 录入。"
-                f" / Warning: {year} is not covered; enter it with gongzhi calendar-import."))
+            self.stderr.write(
+                self.style.WARNING(
+                    f"警告：{year} 年的法定节假日安排尚未录入，跨入该年的工单期限将无法计算。"
+                    f"国务院办公厅公布后，请用 gongzhi calendar-import 录入。"
+                    f" / Warning: {year} is not covered; enter it with gongzhi calendar-import."
+                )
+            )
