@@ -28,8 +28,12 @@ hypothesis_settings.load_profile("gongzhi")
 def _load_demo() -> None:
     from gongzhi.accounts.models import User
     from gongzhi.core.demo import load_demo
+    from gongzhi.orders.defaults import ensure_default_categories
+    from gongzhi.orders.models import Category
 
     if not User.objects.filter(username="admin").exists():
+        # What the data migrations seed, then the demo: the state every test starts from.
+        ensure_default_categories(Category)
         load_demo(extra={"history": False})  # tests build the orders they need
 
 
@@ -39,9 +43,52 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         _load_demo()
 
 
+# ---- transactional tests -------------------------------------------------------------------------
+# A transactional test (live server, browser, real row-lock races) commits, so the database is flushed
+# after it. Every test must start from the same state whatever ran before it on the same worker, so the
+# baseline (seeded categories and the demo) is restored right after that flush, in the flushing test's
+# own teardown. Django's serialized rollback is not used: it cannot work in browser tests (Playwright's
+# event loop gives Django a connection without the serialized copy), and mixing it with plain flushes
+# made the suite depend on test order (content types re-created by one flush collided with the next
+# test's deserialisation).
+
+
+@pytest.fixture
+def _baseline_after_flush(django_db_blocker: Any) -> Iterator[None]:
+    yield  # torn down after _django_db_helper, i.e. after the flush
+    with django_db_blocker.unblock():
+        _load_demo()
+
+
+@pytest.fixture
+def transactional_db(_baseline_after_flush: None, _django_db_helper: None) -> None:
+    """pytest-django's fixture, with the baseline restored after the flush that ends the test."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback")):
+            raise pytest.UsageError(
+                f"{item.nodeid}: request the transactional_db fixture instead of "
+                "django_db(transaction=True/serialized_rollback=True), so the baseline is restored after the flush"
+            )
+
+
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path: Any, settings: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in Chinese: a request in English activates that language for the thread, and
+    it must not carry over into the next test on the same worker."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

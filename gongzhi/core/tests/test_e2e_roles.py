@@ -8,9 +8,7 @@ import pytest
 
 from conftest import browser_login
 
-# serialized_rollback: a live-server test flushes the database afterwards, which also drops the rows
-# data migrations made (e.g. the order categories); this restores them before each test.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = pytest.mark.browser
 
 SCREENSHOT = "/tmp/gongzhi-e2e.png"
 

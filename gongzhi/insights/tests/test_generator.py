@@ -107,8 +107,7 @@ def test_a_load_with_its_keys_checked_later_is_whole_after_validation(demo):
         assert all(valid for *_k, valid in _foreign_keys())
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_bulk_load_leaves_statistics_and_on_postgresql_a_visibility_map():
+def test_a_bulk_load_leaves_statistics_and_on_postgresql_a_visibility_map(transactional_db):
     """After loading, the planner knows the sizes; on PostgreSQL the pages are marked all-visible too, so an
     index-only scan need not visit the table (autovacuum would, in its own time, when it is on)."""
     LoginFailure.objects.bulk_create(LoginFailure(username=f"u{i}", at=timezone.now()) for i in range(200))

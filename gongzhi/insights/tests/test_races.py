@@ -19,12 +19,11 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="needs PostgreSQL (SQLite's test database is not shared between threads)",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
 @pytest.fixture
-def pg(transactional_db: Any, django_db_serialized_rollback: Any) -> None:
+def pg(transactional_db: Any) -> None:
     from conftest import _load_demo
 
     _load_demo()

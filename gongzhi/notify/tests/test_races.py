@@ -20,7 +20,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="needs PostgreSQL (SQLite's test database is not shared between threads)",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("transactional_db"),
 ]
 
 

@@ -15,13 +15,9 @@ import pytest
 from gongzhi.open311.demo import DEMO_KEY
 from gongzhi.open311.tests.conftest import ADDRESS_XP, as_text, load_demo_for_live, parse_xml, spark, validate
 
-# A live server needs committed data; the flush after each such test empties the database, so the
-# categories from the migrations are restored (serialized_rollback) and the demo is loaded again.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
 
 @pytest.fixture
-def server(live_server: Any) -> str:
+def server(live_server: Any, transactional_db: Any) -> str:
     load_demo_for_live()
     return f"{live_server.url}/open311/v2"
 

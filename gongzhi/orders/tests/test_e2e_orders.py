@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +22,6 @@ pytestmark = pytest.mark.browser
 
 ORG_A = "舟山市普陀区海韵社会工作服务中心"
 TITLE = "帮忙买菜和取药"
-
-
-@pytest.fixture
-def seeded(transactional_db: Any) -> None:
-    """The categories the migrations seed, which the flush ending an earlier transactional test removed.
-
-    Serialized rollback cannot bring them back in a browser test: once Playwright's event loop runs in this
-    thread, Django's connection handler hands out a connection object without the serialized copy.
-    """
-    from django.apps import apps
-
-    import_module("gongzhi.orders.migrations.0002_default_categories").create(apps, None)
 
 
 def _shots(tmp_path: Path) -> Path:
@@ -63,7 +50,7 @@ def _as(page: Any, username: str) -> None:
     _login(page, username)
 
 
-def test_need_to_ledger_in_the_browser(seeded, page, tmp_path):
+def test_need_to_ledger_in_the_browser(page, tmp_path):
     shots = _shots(tmp_path)
     base = page.base_url
 
