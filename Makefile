@@ -37,6 +37,7 @@ run: $(STAMP) var/secret_key
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	GONGZHI_TESTING=1 $(VENV)/bin/mypy $(wildcard gongzhi/*/services.py gongzhi/*/selectors.py gongzhi/*/permissions.py gongzhi/*/rules.py gongzhi/*/models.py)
@@ -45,6 +46,7 @@ typecheck: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	GONGZHI_TESTING=1 $(PY) manage.py check --fail-level WARNING
 	GONGZHI_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory typecheck

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
 from gongzhi.accounts.services import token_authenticate
 from gongzhi.core import api_errors
+from gongzhi.core.api_render import RENDERER
 
 
 class BearerAuth(HttpBearer):
@@ -23,13 +23,8 @@ class BearerAuth(HttpBearer):
         return user
 
 
-class Utf8JSONRenderer(JSONRenderer):
-    # Chinese text as itself, not \uXXXX escapes: half the size and readable in logs.
-    json_dumps_params = {"ensure_ascii": False}
-
-
 api = NinjaAPI(
-    renderer=Utf8JSONRenderer(),
+    renderer=RENDERER,
     title="共治 gongzhi API",
     version="1",
     description="社区共治平台接口。所有列表、详情、导出与统计均经过统一的权限过滤。",

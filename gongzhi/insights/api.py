@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from gongzhi.core.api_render import json_response
 from gongzhi.insights import selectors, services
 from gongzhi.insights.exports import download
 
@@ -88,9 +89,7 @@ def dashboard(request: HttpRequest, filters: Query[BoardFilters]) -> Any:
     ).as_dict()
     # Rendered without a second validation: the selectors build the tables to DashboardOut (a test holds
     # them to it), and validating a hundred rows again on every call costs a tenth of the request.
-    from gongzhi.api import api  # the project's NinjaAPI (it imports this module, so not at the top)
-
-    return api.create_response(request, board, status=200)
+    return json_response(request, board, status=200)
 
 
 @router.get("/dashboard/{table}", response={200: TableOut}, summary="统计中的一张表（format=xlsx 或 csv 导出全部行）")

@@ -8,4 +8,4 @@ class InsightsConfig(AppConfig):
     verbose_name = _("统计与评价")
 
     def ready(self) -> None:
-        from . import policies, workspace  # noqa: F401  (register the permission policies and workspace panels)
+        from . import listeners, policies, workspace  # noqa: F401  (register listeners, policies and workspace panels)

@@ -24,10 +24,11 @@ from gongzhi.accounts.permissions import get_for, grants_for
 from gongzhi.areas.models import Area, Level
 from gongzhi.audit.services import audit_record
 from gongzhi.core.errors import Conflict, IllegalState, PermissionDenied, ValidationFailed
+from gongzhi.core.events import publish
 from gongzhi.core.uploads import StoredPhoto, photos_discard, photos_store
-from gongzhi.insights.services import insights_on_event
 from gongzhi.notify.services import notify
 from gongzhi.orders import rules
+from gongzhi.orders.events import OrderTransitioned
 from gongzhi.orders.models import (
     Category,
     Channel,
@@ -142,7 +143,7 @@ def _event(
         target=order,
         data={"from": from_state, "to": order.state, "event": event.pk, **(data or {})},
     )
-    insights_on_event(order, event)
+    publish(OrderTransitioned(order, event))
     return event
 
 
