@@ -34,9 +34,11 @@ class Transition:
     """One row of the table.
 
     ``target`` is the state the object moves to; ``None`` keeps its state (an action that is recorded but does
-    not move it, such as a reminder). Where the next state depends on the object, ``choose`` picks it from
-    ``targets`` (each listed for the diagram). ``when`` is a further condition on the object (for instance
-    "nobody holds it yet"); ``blocked`` says in Chinese why the action is not possible when it fails.
+    not move it, such as a reminder). Where the next state depends on the object or on who acts, ``choose``
+    picks it from ``targets`` (each listed for the diagram), given the object and the actor's relations to it.
+    ``when`` is a further condition on the object (for instance "nobody holds it yet"); ``blocked`` says in
+    Chinese why the action is not possible when it fails. ``explain`` may word the refusal for the object's
+    situation (naming who holds it, say); when it returns None the generic sentence is used.
     """
 
     action: str
@@ -47,20 +49,29 @@ class Transition:
     denied: str | Promise
     inputs: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
-    choose: Callable[[Any], str] | None = None
+    edges: tuple[tuple[str, str], ...] = ()  # for ``choose``: which (from, to) pairs can happen, if not all
+    choose: Callable[[Any, frozenset[str]], str] | None = None
     when: Condition | None = None
     blocked: str | Promise = ""
+    explain: Callable[[Any], str | None] | None = None
 
-    def next_state(self, obj: Any, current: str) -> str:
+    def next_state(self, obj: Any, current: str, relations: Iterable[str] = ()) -> str:
         if self.choose is not None:
-            chosen = self.choose(obj)
-            if chosen not in self.targets:
-                raise ValueError(f"{self.action}: chose {chosen!r}, not one of {self.targets!r}")
+            chosen = self.choose(obj, frozenset(relations))
+            if chosen not in self.targets or (self.edges and (current, chosen) not in self.edges):
+                raise ValueError(f"{self.action}: chose {chosen!r} from {current!r}, not a declared edge")
             return chosen
         return current if self.target is None else self.target
 
     def possible_targets(self) -> tuple[str, ...]:
         return self.targets if self.choose is not None else ((self.target,) if self.target else ())
+
+    def moves(self) -> list[tuple[str, str]]:
+        """Every (from, to) this transition can make, staying put included."""
+        if self.edges:
+            return list(self.edges)
+        targets = self.possible_targets()
+        return [(source, target) for source in self.sources for target in (targets or (source,))]
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ class StateMachine:
     relations: Mapping[str, Relation]
     transitions: Sequence[Transition]
     state_of: Callable[[Any], str] = field(default=lambda obj: obj.state)
+    subject: str | Promise = ""  # how refusals name the object: "该需求当前状态为…"
 
     def __post_init__(self) -> None:
         self._by_action: dict[str, Transition] = {}
@@ -96,6 +108,8 @@ class StateMachine:
                 raise ValueError(f"{self.name}.{t.action}: unknown relations {sorted(missing)}")
             if t.choose is not None and not t.targets:
                 raise ValueError(f"{self.name}.{t.action}: 'choose' needs the possible 'targets'")
+            if any(a not in t.sources or b not in t.targets for a, b in t.edges):
+                raise ValueError(f"{self.name}.{t.action}: edges must lead from its sources to its targets")
             self._by_action[t.action] = t
 
     # ---- lookups -----------------------------------------------------------------------------------
@@ -117,22 +131,32 @@ class StateMachine:
 
     # ---- the guard and the offer -------------------------------------------------------------------
 
-    def guard(self, actor: Any, obj: Any, action: str) -> Transition:
+    def guard(self, actor: Any, obj: Any, action: str) -> frozenset[str]:
         """Raise :class:`PermissionDenied` if the actor may not take the action at all, :class:`IllegalState`
-        (409, naming the current state) if the object is not in a state the action starts from."""
+        (409, naming the current state) if the object is not in a state the action starts from. Returns the
+        actor's relations that allowed it (some transitions lead on differently for different people)."""
         t = self._by_action[action]
-        if not self.relations_of(actor, obj, t.who):
+        relations = frozenset(self.relations_of(actor, obj, t.who))
+        if not relations:
             raise PermissionDenied(t.denied)
         state = self.state_of(obj)
         if state not in t.sources or (t.when is not None and not t.when(obj)):
             label = self.states(state).label
-            message = t.blocked if state in t.sources and t.blocked else None
+            message = t.explain(obj) if t.explain is not None else None
+            if not message and state in t.sources and t.blocked:
+                message = str(t.blocked)
             raise IllegalState(
-                message or _("当前状态为“%(state)s”，不能%(doing)s") % {"state": label, "doing": t.label},
+                message
+                or _("%(subject)s当前状态为“%(state)s”，不能%(doing)s")
+                % {"subject": self.subject, "state": label, "doing": t.label},
                 state=state,
                 state_label=label,
             )
-        return t
+        return relations
+
+    def next_state(self, action: str, obj: Any, relations: Iterable[str] = ()) -> str:
+        """The state ``action`` leads ``obj`` to, for an actor with these relations (as :meth:`guard` returned)."""
+        return self._by_action[action].next_state(obj, self.state_of(obj), relations)
 
     def allowed(self, actor: Any, obj: Any, *, extra: Mapping[str, Condition] | None = None) -> list[str]:
         """The actions the actor could take now, in declared order (for buttons and the API's ``actions``).
@@ -167,7 +191,7 @@ class StateMachine:
             return Prediction(False, 409, state)
         if t.choose is not None and obj is None:
             raise ValueError(f"{self.name}.{action}: the next state depends on the object; pass it")
-        return Prediction(True, 200, t.next_state(obj, state))
+        return Prediction(True, 200, t.next_state(obj, state, relations))
 
     # ---- documentation -------------------------------------------------------------------------------
 
@@ -175,10 +199,9 @@ class StateMachine:
         """A ``stateDiagram-v2`` of every transition that changes the state."""
         lines = ["stateDiagram-v2"]
         for t in self.transitions:
-            for source in t.sources:
-                for target in t.possible_targets() or ():
-                    if target != source:
-                        lines.append(f"    {source} --> {target}: {t.action}")
+            for source, target in t.moves():
+                if target != source:
+                    lines.append(f"    {source} --> {target}: {t.action}")
         return "\n".join(lines)
 
     def markdown(self) -> str:
@@ -188,7 +211,11 @@ class StateMachine:
             "|---|---|---|---|---|---|",
         ]
         for t in self.transitions:
-            to = " / ".join(t.possible_targets()) or "(unchanged)"
+            to = (
+                ", ".join(f"{a} → {b}" for a, b in t.edges)
+                if t.edges
+                else " / ".join(t.possible_targets()) or "(unchanged)"
+            )
             rows.append(
                 f"| {t.action} | {t.label} | {', '.join(t.sources)} | {to} | {', '.join(t.who)} | "
                 f"{', '.join(t.inputs) or '—'} |"

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from gongzhi.accounts.models import Role, User
 from gongzhi.accounts.permissions import grants_for
-from gongzhi.orders.models import Order
+from gongzhi.orders.models import Order, RaterRole
 
 SUPERVISORS = (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
 ENTRY_STAFF = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF)
@@ -44,6 +44,35 @@ def is_dispatcher(actor: Any, order: Order) -> bool:
 def is_area_staff(actor: Any, order: Order, roles: tuple[str, ...] = SUPERVISORS) -> bool:
     grants = grants_for(actor)
     return grants.is_admin or grants.covers_area(order.area, *roles)
+
+
+def is_enterer(actor: Any, order: Order) -> bool:
+    """Whoever entered the order (the resident, or the worker who entered it for someone)."""
+    return bool(actor.pk) and order.created_by_id == actor.pk
+
+
+def is_org_member(actor: Any, order: Order) -> bool:
+    """A member of any organization (who might take an open need from the hall)."""
+    return bool(grants_for(actor).organization_ids())
+
+
+def is_reminding_staff(actor: Any, order: Order) -> bool:
+    """Community and street staff of the order's area press whoever holds it (催办)."""
+    return is_area_staff(actor, order, (Role.COMMUNITY_WORKER, Role.STREET_STAFF))
+
+
+def rater_role(actor: Any, order: Order) -> str | None:
+    """In which capacity the actor may rate the order, if at all."""
+    if is_requester(actor, order):
+        return RaterRole.REQUESTER
+    if is_dispatcher(actor, order):
+        return RaterRole.DISPATCHER
+    grants = grants_for(actor)
+    if order.department_id and order.department_id in grants.department_ids():
+        return RaterRole.DEPARTMENT
+    if grants.covers_area(order.area, *SUPERVISORS):
+        return RaterRole.STAFF
+    return None
 
 
 def org_members(org_id: int | None) -> QuerySet[User]:

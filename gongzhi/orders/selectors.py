@@ -25,6 +25,7 @@ from gongzhi.orders.models import (
     State,
     Urgency,
 )
+from gongzhi.orders.transitions import MACHINE
 
 LIST_RELATED = ("category", "area", "community", "org", "department")
 
@@ -127,50 +128,9 @@ def contact_for(user: Any, order: Order) -> dict[str, str]:
 
 
 def allowed_actions(user: Any, order: Order) -> list[str]:
-    """The actions the user could take now (for buttons); the services remain the judges."""
-    from gongzhi.orders import services
-
-    g = grants_for(user)
-    acts: list[str] = []
-    s = order.state
-    org_member = rules.is_handler_org_member(user, order)
-    requester = rules.is_requester(user, order) or order.created_by_id == user.pk
-    staff = rules.is_area_staff(user, order)
-    dispatcher = rules.is_dispatcher(user, order)
-    dept = rules.is_handler_dept_staff(user, order)
-    if s == State.PENDING and order.org_id is None and order.department_id is None and g.organization_ids():
-        acts.append("claim")
-    if s == State.PENDING and org_member:
-        acts += ["accept", "reject"]
-    if s in (State.PENDING, State.REJECTED) and (dispatcher or staff):
-        acts += ["reassign", "forward"]
-    if s == State.ACCEPTED and org_member:
-        acts.append("complete")
-    if s == State.COMPLETED and (requester or dispatcher or staff or dept):
-        acts += ["confirm"]
-    if (
-        s in (State.COMPLETED, State.CLOSED)
-        and services._rater_role(user, order)
-        and not order.ratings.filter(rater=user).exists()
-    ):
-        acts.append("rate")
-    if s == State.COMPLETED and (requester or staff):
-        acts.append("reopen")
-    if s in (State.PENDING, State.REJECTED) and requester:
-        acts.append("cancel")
-    if s == State.FORWARDED and dept:
-        acts.append("sign")
-    if s == State.SIGNED and dept:
-        acts.append("reply")
-    if s in (State.FORWARDED, State.SIGNED) and dept:
-        acts.append("return")
-    if (
-        s in (State.PENDING, State.ACCEPTED, State.FORWARDED, State.SIGNED)
-        and (order.org_id or order.department_id)
-        and rules.is_area_staff(user, order, ("community_worker", "street_staff"))
-    ):
-        acts.append("remind")
-    return acts
+    """The actions the user could take now (for buttons and the API), as the order's state machine allows;
+    the services remain the judges."""
+    return MACHINE.allowed(user, order, extra={"rate": lambda o: not o.ratings.filter(rater=user).exists()})
 
 
 def ledger(

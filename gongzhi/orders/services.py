@@ -43,6 +43,7 @@ from gongzhi.orders.models import (
     State,
     Urgency,
 )
+from gongzhi.orders.transitions import MACHINE
 from gongzhi.orgs.models import Department, Organization, OrgStatus
 from gongzhi.workdays.selectors import CalendarYearMissing, add_working_days
 
@@ -86,16 +87,6 @@ def _visible(actor: Any, order_id: int, action: str = "view") -> Order:
     # loser of a race would see the new org_id with the old, empty org.
     list(Order.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True))
     return Order.objects.select_related("category", "area", "org", "department").get(pk=order_id)
-
-
-def _require_state(order: Order, allowed: Iterable[str], doing: str, **extra: Any) -> None:
-    if order.state not in allowed:
-        raise IllegalState(
-            _("该需求当前状态为“%(state)s”，不能%(doing)s") % {"state": order.get_state_display(), "doing": doing},
-            state=order.state,
-            state_label=order.get_state_display(),
-            **extra,
-        )
 
 
 def _text(value: str | None, field: str, label: str, *, min_len: int = 1, max_len: int = 2000) -> str:
@@ -383,15 +374,13 @@ def order_claim(*, actor: Any, order_id: int, org_id: int | None = None) -> Orde
             _visible(actor, order_id)  # 404 for an outsider; whoever sees the order learns why they may not
             raise PermissionDenied(_("只有社会组织成员可以接单"))
         order = _visible(actor, order_id, "claim")
-        if order.state != State.PENDING or order.org_id is not None:
-            holder = order.org.name if order.org else (order.department.name if order.department else "")
-            if order.state == State.PENDING:
-                message = _("该需求已派给“%(org)s”，请由该组织确认接单") % {"org": holder}
-            elif holder and order.state in (State.ACCEPTED, State.COMPLETED, State.CLOSED, State.SIGNED):
-                message = _("该需求已被“%(org)s”接单") % {"org": holder}
-            else:
-                message = _("该需求当前状态为“%(s)s”，不能接单") % {"s": order.get_state_display()}
-            raise IllegalState(message, state=order.state, state_label=order.get_state_display(), holder=holder)
+        try:
+            MACHINE.guard(actor, order, "claim")
+        except IllegalState as refused:  # the late claimer's client may show who has it
+            refused.extra["holder"] = (
+                order.org.name if order.org else (order.department.name if order.department else "")
+            )
+            raise
         org = _actor_org(actor, order, org_id)
         return _take_on(order, actor=actor, org=org, action="claimed")
 
@@ -400,9 +389,7 @@ def order_accept(*, actor: Any, order_id: int) -> Order:
     """The organization a need was dispatched to accepts it."""
     with transaction.atomic():
         order = _visible(actor, order_id)
-        if not rules.is_handler_org_member(actor, order):
-            raise PermissionDenied(_("只有被派单的社会组织可以确认接单"))
-        _require_state(order, [State.PENDING], _("确认接单"))
+        MACHINE.guard(actor, order, "accept")
         return _take_on(order, actor=actor, org=order.org, action="accepted")
 
 
@@ -421,9 +408,7 @@ def order_reject(*, actor: Any, order_id: int, reason: str) -> Order:
     reason = _text(reason, "reason", _("拒绝理由"), min_len=2, max_len=500)
     with transaction.atomic():
         order = _visible(actor, order_id)
-        if not rules.is_handler_org_member(actor, order):
-            raise PermissionDenied(_("只有被派单的社会组织可以拒绝"))
-        _require_state(order, [State.PENDING], _("拒绝"))
+        MACHINE.guard(actor, order, "reject")
         rejecting = order.org
         order.state, order.org = State.REJECTED, None
         order.save(update_fields=["state", "org"])
@@ -449,9 +434,7 @@ def order_reassign(*, actor: Any, order_id: int, org_id: int | None, note: str =
     """Send a rejected or waiting order to another organization, or to the open hall (org_id None)."""
     with transaction.atomic():
         order = _visible(actor, order_id)
-        if not (rules.is_dispatcher(actor, order) or rules.is_area_staff(actor, order)):
-            raise PermissionDenied(_("只有派单方或本区域的社区、街道工作人员可以重新派单"))
-        _require_state(order, [State.REJECTED, State.PENDING], _("重新派单"))
+        MACHINE.guard(actor, order, "reassign")
         target = None
         if org_id is not None:
             target = Organization.objects.filter(pk=org_id, status__in=ACTIVE_ORG_STATES).first()
@@ -491,16 +474,12 @@ def order_complete(
     # Check who may act before storing any file; the files themselves are stored before the lock is
     # taken so the row is not held during image processing, and removed again if the transaction fails.
     pre = get_for(Order.objects.all(), actor, "view", pk=order_id)
-    if not rules.is_handler_org_member(actor, pre):
-        raise PermissionDenied(_("只有承接该需求的社会组织可以提交完成"))
-    _require_state(pre, [State.ACCEPTED], _("提交完成"))
+    MACHINE.guard(actor, pre, "complete")
     stored = photos_store(list(photos), prefix=f"orders/{pre.pk}")
     try:
         with transaction.atomic():
             order = _visible(actor, order_id)
-            if not rules.is_handler_org_member(actor, order):
-                raise PermissionDenied(_("只有承接该需求的社会组织可以提交完成"))
-            _require_state(order, [State.ACCEPTED], _("提交完成"))
+            MACHINE.guard(actor, order, "complete")
             now = _now()
             order.state, order.completed_at = State.COMPLETED, now
             order.completion_note, order.people_served = description, people_served
@@ -574,38 +553,14 @@ def _close(
     return _event(order, actor=actor, action=action, from_state=from_state, note=note, data=data)
 
 
-def _may_confirm(actor: Any, order: Order) -> bool:
-    return (
-        rules.is_requester(actor, order)
-        or rules.is_dispatcher(actor, order)
-        or rules.is_handler_dept_staff(actor, order)
-        or rules.is_area_staff(actor, order)
-    )
-
-
 def order_confirm(*, actor: Any, order_id: int, note: str = "") -> Order:
     """The requester, the dispatcher or the area's staff confirm a completed service: it is closed."""
     with transaction.atomic():
         order = _visible(actor, order_id)
-        if not _may_confirm(actor, order):
-            raise PermissionDenied(_("只有需求人、派单方或本社区工作人员可以确认办结"))
-        _require_state(order, [State.COMPLETED], _("确认办结"))
+        MACHINE.guard(actor, order, "confirm")
         event = _close(order, actor=actor, action="confirmed", from_state=State.COMPLETED, note=(note or "")[:500])
         _tell(rules.org_members(order.org_id), order, event, _("服务已确认办结：%(t)s") % {"t": order.title})
         return order
-
-
-def _rater_role(actor: Any, order: Order) -> str | None:
-    if rules.is_requester(actor, order):
-        return RaterRole.REQUESTER
-    if rules.is_dispatcher(actor, order):
-        return RaterRole.DISPATCHER
-    grants = grants_for(actor)
-    if order.department_id and order.department_id in grants.department_ids():
-        return RaterRole.DEPARTMENT
-    if grants.covers_area(order.area, *rules.SUPERVISORS):
-        return RaterRole.STAFF
-    return None
 
 
 def order_rate(*, actor: Any, order_id: int, stars: int, comment: str = "") -> Rating:
@@ -617,17 +572,16 @@ def order_rate(*, actor: Any, order_id: int, stars: int, comment: str = "") -> R
         raise ValidationFailed({"comment": [_("评语最多 500 个字")]})
     with transaction.atomic():
         order = _visible(actor, order_id)
-        role = _rater_role(actor, order)
-        if role is None:
-            raise PermissionDenied(_("只有需求人、派单方、职能部门或本社区工作人员可以评价"))
-        _require_state(order, [State.COMPLETED, State.CLOSED], _("评价"))
+        relations = MACHINE.guard(actor, order, "rate")
+        role = rules.rater_role(actor, order)
+        assert role is not None  # the guard let only raters through
         if Rating.objects.filter(order=order, rater=actor).exists():
             raise Conflict(_("您已评价过该需求，每人只能评价一次"), extra={"state": order.state})
         rating = Rating.objects.create(
             order=order, rater=actor, rater_role=role, org=order.org, stars=stars, comment=comment, created_at=_now()
         )
         data = {"stars": stars, "rating": rating.pk}
-        if order.state == State.COMPLETED and role == RaterRole.REQUESTER:
+        if MACHINE.next_state("rate", order, relations) == State.CLOSED and order.state == State.COMPLETED:
             event = _close(order, actor=actor, action="rated", from_state=State.COMPLETED, note=comment, data=data)
         else:
             event = _event(order, actor=actor, action="rated", from_state=order.state, note=comment, data=data)
@@ -654,11 +608,9 @@ def order_reopen(*, actor: Any, order_id: int, reason: str) -> Order:
     reason = _text(reason, "reason", _("重办理由"), min_len=2, max_len=500)
     with transaction.atomic():
         order = _visible(actor, order_id)
-        if not (rules.is_requester(actor, order) or rules.is_area_staff(actor, order)):
-            raise PermissionDenied(_("只有需求人或本社区工作人员可以要求重办"))
-        _require_state(order, [State.COMPLETED], _("要求重办"))
+        relations = MACHINE.guard(actor, order, "reopen")
         now = _now()
-        order.state = State.ACCEPTED if order.org_id else State.SIGNED
+        order.state = MACHINE.next_state("reopen", order, relations)
         order.reopen_count += 1
         order.complete_by = deadline(now, complete_days(order))
         order.save(update_fields=["state", "reopen_count", "complete_by"])
@@ -672,9 +624,7 @@ def order_cancel(*, actor: Any, order_id: int, reason: str = "") -> Order:
     """The requester withdraws a need before anyone has taken it on."""
     with transaction.atomic():
         order = _visible(actor, order_id)
-        if not (rules.is_requester(actor, order) or order.created_by_id == actor.pk):
-            raise PermissionDenied(_("只有需求人或登记人可以撤销"))
-        _require_state(order, [State.PENDING, State.REJECTED], _("撤销"))
+        MACHINE.guard(actor, order, "cancel")
         prev, holder = order.state, order.org_id
         order.state = State.CANCELLED
         order.save(update_fields=["state"])
@@ -687,9 +637,7 @@ def order_forward(*, actor: Any, order_id: int, department_id: int | None = None
     """Hand a special or difficult case to the responsible department (转办), by the matrix or by name."""
     with transaction.atomic():
         order = _visible(actor, order_id)
-        if not (rules.is_area_staff(actor, order) or rules.is_dispatcher(actor, order)):
-            raise PermissionDenied(_("只有本区域的社区、街道工作人员可以转办"))
-        _require_state(order, [State.PENDING, State.REJECTED], _("转办"))
+        MACHINE.guard(actor, order, "forward")
         if department_id is not None:
             dept = Department.objects.filter(pk=department_id).first()
             if dept is None:
@@ -722,17 +670,11 @@ def order_forward(*, actor: Any, order_id: int, department_id: int | None = None
         return order
 
 
-def _dept_guard(actor: Any, order: Order, doing: str) -> None:
-    if not rules.is_handler_dept_staff(actor, order):
-        raise PermissionDenied(_("只有承办部门的工作人员可以%(doing)s") % {"doing": doing})
-
-
 def order_sign(*, actor: Any, order_id: int) -> Order:
     """The department acknowledges a forwarded case (签收) and starts handling it."""
     with transaction.atomic():
         order = _visible(actor, order_id)
-        _dept_guard(actor, order, _("签收"))
-        _require_state(order, [State.FORWARDED], _("签收"))
+        MACHINE.guard(actor, order, "sign")
         now = _now()
         order.state, order.accepted_at = State.SIGNED, now
         order.complete_by = deadline(now, complete_days(order))
@@ -752,8 +694,7 @@ def order_reply(*, actor: Any, order_id: int, reply: str) -> Order:
     reply = _text(reply, "reply", _("答复内容"), min_len=5, max_len=4000)
     with transaction.atomic():
         order = _visible(actor, order_id)
-        _dept_guard(actor, order, _("答复"))
-        _require_state(order, [State.SIGNED], _("答复"))
+        MACHINE.guard(actor, order, "reply")
         now = _now()
         order.state, order.reply, order.completed_at = State.COMPLETED, reply, now
         order.save(update_fields=["state", "reply", "completed_at"])
@@ -773,8 +714,7 @@ def order_return(*, actor: Any, order_id: int, reason: str) -> Order:
     reason = _text(reason, "reason", _("退回理由"), min_len=2, max_len=500)
     with transaction.atomic():
         order = _visible(actor, order_id)
-        _dept_guard(actor, order, _("退回"))
-        _require_state(order, [State.FORWARDED, State.SIGNED], _("退回"))
+        MACHINE.guard(actor, order, "return")
         prev, dept, now = order.state, order.department, _now()
         order.state, order.department = State.PENDING, None
         order.accept_by = deadline(now, accept_days(order))
@@ -802,18 +742,8 @@ def order_remind(*, actor: Any, order_id: int, note: str = "") -> Order:
     """Community or street staff press whoever holds an open order (催办); logged, state unchanged."""
     with transaction.atomic():
         order = _visible(actor, order_id)
-        if not rules.is_area_staff(actor, order, (Role.COMMUNITY_WORKER, Role.STREET_STAFF)):
-            raise PermissionDenied(_("只有本区域的社区或街道工作人员可以催办"))
-        _require_state(order, [State.PENDING, State.ACCEPTED, State.FORWARDED, State.SIGNED], _("催办"))
-        handlers = (
-            rules.org_members(order.org_id)
-            if order.org_id
-            else rules.dept_staff(order.department_id)
-            if order.department_id
-            else None
-        )
-        if handlers is None:
-            raise Conflict(_("该需求尚无承办方，无法催办；请先派单或转办"), extra={"state": order.state})
+        MACHINE.guard(actor, order, "remind")
+        handlers = rules.org_members(order.org_id) if order.org_id else rules.dept_staff(order.department_id)
         order.reminder_count += 1
         order.save(update_fields=["reminder_count"])
         note = (note or "").strip()[:500]

@@ -52,7 +52,7 @@ MACHINE = StateMachine(
             "开锁",
             "只有主人可以开锁",
             targets=(Door.SHUT, Door.OPEN),
-            choose=lambda t: Door.OPEN if t.wedged else Door.SHUT,
+            choose=lambda t, rel: Door.OPEN if t.wedged else Door.SHUT,
         ),
         Transition("knock", (Door.SHUT, Door.LOCKED), None, ("anyone",), "敲门", "不能敲门"),
     ],
@@ -67,12 +67,29 @@ def test_guard_refuses_the_wrong_person_before_the_wrong_state():
     assert caught.value.status == 409
     assert caught.value.extra == {"state": "open", "state_label": "开着"}
     assert "开着" in str(caught.value.message) and "上锁" in str(caught.value.message)
-    assert MACHINE.guard("me", Thing(Door.SHUT, "me"), "lock").action == "lock"
+    assert MACHINE.guard("me", Thing(Door.SHUT, "me"), "lock") == {"owner"}
 
 
 def test_a_failed_condition_says_why():
     with pytest.raises(IllegalState, match="门卡住了"):
         MACHINE.guard("guest", Thing(Door.SHUT, "me", wedged=True), "open")
+
+
+def test_explain_words_the_refusal_for_the_situation():
+    machine = StateMachine(
+        name="door",
+        states=Door,
+        subject="这扇门",
+        relations=MACHINE.relations,
+        transitions=[
+            Transition("x", (Door.SHUT,), Door.OPEN, ("anyone",), "推开", "x", explain=lambda t: None),
+            Transition("y", (Door.SHUT,), Door.OPEN, ("anyone",), "拉开", "x", explain=lambda t: f"{t.owner}锁上了"),
+        ],
+    )
+    with pytest.raises(IllegalState, match=r"^这扇门当前状态为“锁着”，不能推开$"):
+        machine.guard("guest", Thing(Door.LOCKED, "me"), "x")
+    with pytest.raises(IllegalState, match=r"^me锁上了$"):
+        machine.guard("guest", Thing(Door.LOCKED, "me"), "y")
 
 
 def test_allowed_follows_the_table_and_the_extra_conditions():
@@ -87,6 +104,33 @@ def test_next_state_fixed_unchanged_or_chosen():
     assert MACHINE["knock"].next_state(Thing(Door.LOCKED, "me"), Door.LOCKED) == Door.LOCKED
     assert MACHINE["unlock"].next_state(Thing(Door.LOCKED, "me", wedged=True), Door.LOCKED) == Door.OPEN
     assert MACHINE["unlock"].next_state(Thing(Door.LOCKED, "me"), Door.LOCKED) == Door.SHUT
+    assert MACHINE.next_state("unlock", Thing(Door.LOCKED, "me", wedged=True)) == Door.OPEN
+
+
+def test_declared_edges_limit_what_a_choice_may_do():
+    machine = StateMachine(
+        name="door",
+        states=Door,
+        relations=MACHINE.relations,
+        transitions=[
+            Transition(
+                "slam",
+                (Door.OPEN, Door.SHUT),
+                None,
+                ("anyone",),
+                "摔门",
+                "x",
+                targets=(Door.SHUT, Door.LOCKED),
+                edges=((Door.OPEN, Door.SHUT), (Door.SHUT, Door.LOCKED)),
+                choose=lambda t, rel: Door.LOCKED,
+            )
+        ],
+    )
+    assert machine.next_state("slam", Thing(Door.SHUT, "me")) == Door.LOCKED
+    with pytest.raises(ValueError, match="not a declared edge"):
+        machine.next_state("slam", Thing(Door.OPEN, "me"))
+    assert machine.mermaid().splitlines()[1:] == ["    open --> shut: slam", "    shut --> locked: slam"]
+    assert "| slam | 摔门 | open, shut | open → shut, shut → locked | anyone | — |" in machine.markdown()
 
 
 def test_predict_is_the_guard_in_numbers():
@@ -115,7 +159,7 @@ def test_docs_come_from_the_table():
     [
         (Transition("x", ("ajar",), Door.OPEN, ("anyone",), "x", "x"), "unknown states"),
         (Transition("x", (Door.SHUT,), Door.OPEN, ("stranger",), "x", "x"), "unknown relations"),
-        (Transition("x", (Door.SHUT,), None, ("anyone",), "x", "x", choose=lambda t: Door.OPEN), "targets"),
+        (Transition("x", (Door.SHUT,), None, ("anyone",), "x", "x", choose=lambda t, rel: Door.OPEN), "targets"),
         (Transition("open", (Door.SHUT,), Door.OPEN, ("anyone",), "x", "x"), "declared twice"),
     ],
 )
