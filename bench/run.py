@@ -46,7 +46,8 @@ from bench.common import (
 )
 
 DB = "gongzhi_bench"
-DIVISIONS = Path(os.environ.get("BENCH_DIVISIONS", "/work/shared/data/divisions"))
+# The project's design material sits beside the checkout (../shared), as everywhere else in the project.
+DIVISIONS = Path(os.environ.get("BENCH_DIVISIONS") or ROOT.parent / "shared" / "data" / "divisions")
 DEMO_PASSWORD = "gongzhi-demo"
 GOALS = {"ratio": 0.30, "lifecycles": 200.0, "p95_ms": 100.0, "rss_mb": 200.0}
 

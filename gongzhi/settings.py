@@ -43,15 +43,22 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("GONGZHI_DEBUG", False)
 TESTING = env_bool("GONGZHI_TESTING", False)
 
-SECRET_KEY = env("GONGZHI_SECRET_KEY") or ""
+VAR_DIR = Path(env("GONGZHI_VAR_DIR") or BASE_DIR / "var")
+
+# The key: GONGZHI_SECRET_KEY (or _FILE); in a checkout where `make run` made var/secret_key, that file, so the
+# operator's commands (`gongzhi audit verify` …) work there without exporting anything.
+_LOCAL_KEY = VAR_DIR / "secret_key"
+SECRET_KEY = env("GONGZHI_SECRET_KEY") or (
+    _LOCAL_KEY.read_text(encoding="utf-8").strip() if _LOCAL_KEY.is_file() else ""
+)
 if not SECRET_KEY:
     if DEBUG or TESTING:
         # Only for a developer's machine: a fixed key is harmless where nothing is deployed.
         SECRET_KEY = "gongzhi-insecure-development-key-do-not-deploy"  # noqa: S105
     else:
         raise ImproperlyConfigured(
-            "GONGZHI_SECRET_KEY is not set. Set it (or GONGZHI_SECRET_KEY_FILE) to a long random value, "
-            "or set GONGZHI_DEBUG=1 on a development machine."
+            f"GONGZHI_SECRET_KEY is not set. Set it (or GONGZHI_SECRET_KEY_FILE) to a long random value, "
+            f"put one in {_LOCAL_KEY}, or set GONGZHI_DEBUG=1 on a development machine."
         )
 
 ALLOWED_HOSTS = env_list("GONGZHI_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
@@ -115,7 +122,6 @@ TEMPLATES = [
     }
 ]
 
-VAR_DIR = Path(env("GONGZHI_VAR_DIR") or BASE_DIR / "var")
 SQLITE_PATH = VAR_DIR / "gongzhi.sqlite3"
 
 DATABASE_URL = env("DATABASE_URL") or ""
@@ -248,3 +254,5 @@ LOGGING = {
 
 # Orders: completed orders nobody confirms are closed automatically after this many days.
 ORDER_AUTO_CLOSE_DAYS = env_int("GONGZHI_ORDER_AUTO_CLOSE_DAYS", 7)
+# One reminder (催办) per order within this many hours; each one notifies the organization or department.
+ORDER_REMIND_COOLDOWN_HOURS = env_int("GONGZHI_ORDER_REMIND_COOLDOWN_HOURS", 24)

@@ -30,6 +30,7 @@ import contextlib
 import hashlib
 import io
 import math
+import re
 import struct
 import uuid
 from collections.abc import Iterable, Sequence
@@ -209,8 +210,10 @@ def _decode(data: bytes, name: str) -> Image.Image:
         image = Image.open(io.BytesIO(data))
         image.load()
         return image
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels(name, None) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
+        # Pillow refuses before we see the header's size; its message carries the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(bomb))
+        raise _too_many_pixels(name, None, int(found.group(1)) if found else None) from None
     except Image.UnidentifiedImageError:
         raise not_photo from None
     except DECODE_ERRORS:
@@ -227,8 +230,13 @@ def _check_dimensions(size: tuple[int, int], name: str) -> None:
         raise _too_many_pixels(name, size)
 
 
-def _too_many_pixels(name: str, size: tuple[int, int] | None) -> ValidationFailed:
-    shown = f"{size[0]}×{size[1]} " if size else ""
+def _too_many_pixels(name: str, size: tuple[int, int] | None, pixels: int | None = None) -> ValidationFailed:
+    if size:
+        shown = f"{size[0]}×{size[1]} "
+    elif pixels:
+        shown = _("约 {n} 万").format(n=f"{pixels // 10_000:,}")
+    else:
+        shown = _("超过 {n} 万").format(n=f"{MAX_PIXELS // 10_000:,}")
     return _refuse(
         _("“{name}”尺寸过大（{size}像素）：请缩小到 {limit} 万像素以内、每边不超过 {side} 像素后再上传").format(
             name=name, size=shown, limit=MAX_PIXELS // 10_000, side=MAX_SIDE

@@ -6,7 +6,6 @@ Rates are written as percentages with one decimal, durations in hours, as on the
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from gongzhi.core.excel import sheet_row
+from gongzhi.core.excel import append_row, csv_text
 from gongzhi.insights.selectors import Table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,13 +69,13 @@ def workbook(table: Table) -> bytes:
     ws.title = str(table.title)[:31]
     ws.append([str(table.title)])
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append(sheet_row([_filters_line(table.meta)]))
+    append_row(ws, [_filters_line(table.meta)])
     ws.append([header(c) for c in table.columns])
     for col in range(1, len(table.columns) + 1):
         ws.cell(row=3, column=col).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(col)].width = 14 if col > 2 else 28
     for row in rows_of(table):
-        ws.append(sheet_row(row))
+        append_row(ws, row)
     if table.note:
         ws.append([])
         ws.append([_("说明：") + table.note])
@@ -87,11 +86,7 @@ def workbook(table: Table) -> bytes:
 
 
 def csv_bytes(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([header(c) for c in table.columns])
-    writer.writerows(rows_of(table))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_text([[header(c) for c in table.columns], *rows_of(table)])
 
 
 def download(table: Table, fmt: str) -> HttpResponse:

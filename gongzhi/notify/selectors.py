@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Min, QuerySet
 
-from gongzhi.accounts.permissions import restrict
+from gongzhi.accounts.permissions import get_for, restrict
 from gongzhi.notify.models import SENDING_LEASE, Notification, OutboxMessage, Status
 
 
@@ -17,6 +17,11 @@ def notifications_for(user: Any, *, unread: bool | None = None) -> QuerySet[Noti
     if unread is not None:
         qs = qs.filter(read_at__isnull=unread)
     return qs.order_by("-created_at", "-id")
+
+
+def notification_of(user: Any, notification_id: int) -> Notification:
+    """One of the user's own notifications (someone else's: 404)."""
+    return get_for(Notification.objects.all(), user, "view", pk=notification_id)
 
 
 def unread_count(user: Any) -> int:

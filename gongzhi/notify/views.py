@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.htmx import is_htmx
-from gongzhi.notify.selectors import notifications_for, unread_count
+from gongzhi.notify.selectors import notification_of, notifications_for, unread_count
 from gongzhi.notify.services import notification_mark_all_read, notification_mark_read
 
 PAGE_SIZE = 20
@@ -76,8 +76,14 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
-    """Follow a notification's link in one tap (marking it read); an off-site or unsafe link goes back to the inbox."""
-    notification = notification_mark_read(actor=request.user, notification_id=notification_id)
+    """Follow a notification's link in one tap; an off-site or unsafe link goes back to the inbox.
+
+    The inbox's links post here, which marks the notification read. A GET (a bookmarked or forwarded link, a
+    browser prefetching) follows the link without changing anything: a GET never changes state."""
+    if request.method == "POST":
+        notification = notification_mark_read(actor=request.user, notification_id=notification_id)
+    else:
+        notification = notification_of(request.user, notification_id)
     return redirect(notification.url if _safe(request, notification.url) else "notify:inbox")
 
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.idempotency import run_idempotent
@@ -191,7 +191,8 @@ class ReplyIn(Schema):
 
 
 class RateIn(Schema):
-    stars: int = Field(..., ge=1, le=5)
+    # Strict: "5" or true are not a number of stars (pydantic would read them as 5 and 1).
+    stars: StrictInt = Field(..., ge=1, le=5)
     comment: str = ""
 
 

@@ -8,7 +8,7 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import Grants, Policy, PolicyRule, register
 from gongzhi.areas.models import Area
 from gongzhi.orders.models import DONE_STATES, Category, LedgerEntry, Order, OrderEvent, OrderPhoto, Rating, State
-from gongzhi.orgs.models import OrgStatus
+from gongzhi.orgs.models import Organization, OrgStatus
 from gongzhi.orgs.policies import org_view
 
 STAFF = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
@@ -20,13 +20,14 @@ def served_paths(g: Grants) -> list[str]:
     cached = getattr(g, "_served_paths", None)
     if cached is None:
         orgs = g.organization_ids()
+        # The status test belongs to the user's own organizations: excluding across the many-valued relation
+        # (``exclude(serving_orgs__status__in=…)``) dropped an area for everyone as soon as any organization
+        # serving it was suspended.
+        serving = Organization.objects.filter(pk__in=orgs).exclude(
+            status__in=[OrgStatus.SUSPENDED, OrgStatus.DEREGISTERED]
+        )
         cached = (
-            list(
-                Area.objects.filter(serving_orgs__in=orgs)
-                .exclude(serving_orgs__status__in=[OrgStatus.SUSPENDED, OrgStatus.DEREGISTERED])
-                .values_list("path", flat=True)
-                .distinct()
-            )
+            list(Area.objects.filter(serving_orgs__in=serving).values_list("path", flat=True).distinct())
             if orgs
             else []
         )

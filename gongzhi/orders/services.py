@@ -23,7 +23,7 @@ from gongzhi.accounts.models import Role, User
 from gongzhi.accounts.permissions import get_for, grants_for
 from gongzhi.areas.models import Area, Level
 from gongzhi.audit.services import audit_record
-from gongzhi.core.errors import Conflict, IllegalState, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import Conflict, IllegalState, PermissionDenied, RateLimited, ValidationFailed
 from gongzhi.core.events import publish
 from gongzhi.core.uploads import StoredPhoto, photos_discard, photos_store
 from gongzhi.notify.services import notify
@@ -738,11 +738,31 @@ def order_return(*, actor: Any, order_id: int, reason: str) -> Order:
         return order
 
 
+def _remind_cooldown(order: Order) -> None:
+    """One reminder per order per period: each one notifies the holder, and a client once sent 357 in minutes."""
+    hours = settings.ORDER_REMIND_COOLDOWN_HOURS
+    last = (
+        OrderEvent.objects.filter(order=order, action="reminded", at__gt=_now() - timedelta(hours=hours))
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if last is not None:
+        wait = max(60, int((last + timedelta(hours=hours) - _now()).total_seconds()))
+        next_at = timezone.localtime(last + timedelta(hours=hours))
+        raise RateLimited(
+            _("该需求已于 %(at)s 催办过，%(n)s 小时内只能催办一次；下次可在 %(next)s 之后催办")
+            % {"at": f"{timezone.localtime(last):%m-%d %H:%M}", "n": hours, "next": f"{next_at:%m-%d %H:%M}"},
+            retry_after=wait,
+        )
+
+
 def order_remind(*, actor: Any, order_id: int, note: str = "") -> Order:
     """Community or street staff press whoever holds an open order (催办); logged, state unchanged."""
     with transaction.atomic():
         order = _visible(actor, order_id)
         MACHINE.guard(actor, order, "remind")
+        _remind_cooldown(order)
         handlers = rules.org_members(order.org_id) if order.org_id else rules.dept_staff(order.department_id)
         order.reminder_count += 1
         order.save(update_fields=["reminder_count"])

@@ -21,7 +21,6 @@ CSV with the same columns as on the page.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import grants_for, restrict
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound
-from gongzhi.core.excel import sheet_row
+from gongzhi.core.excel import append_row, csv_text
 from gongzhi.orders.models import OPEN_STATES, Category, Channel, Order, Scenario, State
 from gongzhi.orders.selectors import LIST_RELATED, overdue_q, with_flags
 from gongzhi.orgs.models import PUBLIC_STATUSES, ServiceOffer
@@ -329,13 +328,13 @@ def xlsx_bytes(kind: str, items: Iterable[Any], filters_line: str) -> bytes:
     ws.title = str(TITLES[kind])[:31]
     ws.append([str(TITLES[kind])])
     ws["A1"].font = Font(size=14, bold=True)
-    ws.append(sheet_row([filters_line]))
+    append_row(ws, [filters_line])
     ws.append(header)
     for col in range(1, len(header) + 1):
         ws.cell(row=3, column=col).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(col)].width = 16
     for row in rows:
-        ws.append(sheet_row(row))
+        append_row(ws, row)
     ws.freeze_panes = "A4"
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -345,11 +344,7 @@ def xlsx_bytes(kind: str, items: Iterable[Any], filters_line: str) -> bytes:
 def csv_bytes(kind: str, items: Iterable[Any]) -> bytes:
     """CSV with a byte-order mark, so that Excel on Windows reads the Chinese text as UTF-8."""
     header, rows = _table(kind, items)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_text([header, *rows])
 
 
 FILTER_LABELS: dict[str, Promise] = {

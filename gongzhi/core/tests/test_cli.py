@@ -83,3 +83,20 @@ def test_module_help_matches_the_script():
     )
     assert result.returncode == 0
     assert "用法 / usage" in result.stdout
+
+
+def _bare_env(var_dir: Path) -> dict[str, str]:
+    """The environment of an operator's shell in a checkout: no GONGZHI_* settings at all."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_") and k != "DATABASE_URL"}
+    return {**env, "GONGZHI_VAR_DIR": str(var_dir)}
+
+
+def test_commands_find_the_key_that_make_run_wrote(tmp_path):
+    """After `make run` wrote var/secret_key, `gongzhi …` works in that checkout without exporting anything."""
+    run = [*_gongzhi(), "check", "--deploy", "--fail-level", "CRITICAL"]
+    refused = subprocess.run(run, capture_output=True, text=True, env=_bare_env(tmp_path), timeout=120, check=False)  # noqa: S603
+    assert refused.returncode != 0 and "GONGZHI_SECRET_KEY is not set" in refused.stderr
+    assert str(tmp_path / "secret_key") in refused.stderr
+    (tmp_path / "secret_key").write_text("k" * 60 + "\n", encoding="utf-8")
+    found = subprocess.run(run, capture_output=True, text=True, env=_bare_env(tmp_path), timeout=120, check=False)  # noqa: S603
+    assert found.returncode == 0, found.stderr

@@ -121,7 +121,9 @@ def test_page_lists_my_notifications_unread_in_bold(web, inbox):
     assert html.index("消息3") < html.index("消息2") < html.index("消息1")
     assert "消息4" not in html
     assert html.count('data-unread="1"') == 2
-    assert '<strong><a href="/inbox/' in html  # unread titles are bold links
+    assert (
+        '<strong><form class="note-open" method="post" action="/inbox/' in html
+    )  # unread titles are bold, opened by POST
     assert 'data-testid="inbox-unread">2<' in html
 
 
@@ -166,14 +168,24 @@ def test_read_all_on_the_page(web, inbox):
 
 def test_open_marks_read_and_follows_the_link(web, inbox):
     notes, _other = inbox
-    response = web("resident_a").get(f"/inbox/{notes[2].pk}/open/")
+    page = web("resident_a").get("/inbox/").content.decode()
+    assert f'method="post" action="/inbox/{notes[2].pk}/open/"' in page  # the inbox opens by POST
+    response = web("resident_a").post(f"/inbox/{notes[2].pk}/open/")
     assert response.status_code == 302 and response["Location"] == "/orders/1/"
     assert Notification.objects.get(pk=notes[2].pk).read_at is not None
 
 
-def test_open_does_not_redirect_off_site(web, user):
+def test_a_get_follows_the_link_without_marking_it_read(web, inbox):
+    notes, _other = inbox
+    response = web("resident_a").get(f"/inbox/{notes[2].pk}/open/")
+    assert response.status_code == 302 and response["Location"] == "/orders/1/"
+    assert Notification.objects.get(pk=notes[2].pk).read_at is None
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_open_does_not_redirect_off_site(web, user, method):
     note = _note(user("resident_a"), 9, url="https://evil.example/phish")
-    response = web("resident_a").get(f"/inbox/{note.pk}/open/")
+    response = getattr(web("resident_a"), method)(f"/inbox/{note.pk}/open/")
     assert response["Location"] == "/inbox/"
 
 
@@ -182,8 +194,8 @@ def test_page_actions_on_someone_elses_notification_are_404(web, inbox, path):
     notes, _other = inbox
     client = web("resident_b")
     url = path.format(pk=notes[1].pk)
-    response = client.post(url) if url.endswith("/read/") else client.get(url)
-    assert response.status_code == 404
+    assert client.post(url).status_code == 404
+    assert client.get(url).status_code in (404, 405)
     assert Notification.objects.get(pk=notes[1].pk).read_at is None
 
 

@@ -71,6 +71,28 @@ def test_an_organization_sees_no_hall_outside_the_areas_it_serves(api, world):
     assert api("org_b").post(f"orders/{world['hotline_wk']}/claim").status_code == 404
 
 
+@pytest.mark.parametrize("status", ["suspended", "deregistered"])
+def test_another_organization_suspended_in_the_same_area_leaves_the_hall_alone(api, world, status):
+    """Found in the field: one suspended organization serving 东港街道 emptied every organization's hall there."""
+    from gongzhi.orgs.models import Organization
+
+    a = org_of("org_a")
+    other = Organization.objects.create(name="测试停业组织", org_type=a.org_type, status=status, home_area=a.home_area)
+    other.areas_served.set(org_of("org_a").areas_served.all())
+    hall = {world["a_xp"], world["b_xp"], world["hotline_wk"]}
+    assert ids(api, "org_a", "orders/hall") == hall
+    assert ids(api, "org_b", "orders/hall") == hall
+    assert api("org_a").post(f"orders/{world['a_xp']}/claim").status_code == 200
+
+
+def test_a_suspended_organization_sees_no_hall(api, world):
+    org_b = org_of("org_b")
+    org_b.status = "suspended"
+    org_b.save(update_fields=["status"])
+    assert ids(api, "org_b", "orders/hall") == set()
+    assert ids(api, "org_a", "orders/hall") == {world["a_xp"], world["b_xp"], world["hotline_wk"]}
+
+
 def test_staff_see_their_area_subtree(api, world):
     xp = {world[k] for k in ("a_xp", "b_xp", "to_a", "by_wj", "fwd_wj", "claimed_b")}
     wk = {world["hotline_wk"], world["to_b_wk"]}
@@ -171,7 +193,7 @@ def _sheet_orders(response) -> list[str]:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[3]][:3] == ["序号", "服务日期", "服务地点"]
-    return [row[9] for row in sheet.iter_rows(min_row=4, values_only=True) if row[9]]
+    return [row[10] for row in sheet.iter_rows(min_row=4, values_only=True) if row[10]]
 
 
 def test_the_excel_export_follows_the_same_scopes(api, ledger):

@@ -322,3 +322,34 @@ def test_a_dispatched_order_cannot_be_claimed_from_under_its_organization(api):
 def test_unknown_action_is_not_found(api):
     order = build("hall")
     assert api("resident_a").post(f"orders/{order.pk}/teleport").status_code in (404, 405)
+
+
+def test_one_reminder_per_order_per_period(api, settings):
+    """A client once sent 357 reminders in minutes, each notifying the organization."""
+    from datetime import timedelta
+
+    from gongzhi.notify.models import Notification
+
+    order = build("dispatched")
+    first = api("community_xp").post(f"orders/{order.pk}/remind", {"note": "请尽快联系居民"})
+    assert first.status_code == 200
+    told = Notification.objects.filter(kind="orders.reminded").count()
+    again = api("street_dg").post(f"orders/{order.pk}/remind", {"note": "再催一次"})
+    body = refused(again, 429)
+    assert "24 小时内只能催办一次" in body["detail"] and body["retry_after"] > 23 * 3600
+    assert again["Retry-After"] == str(body["retry_after"])
+    assert Notification.objects.filter(kind="orders.reminded").count() == told
+    assert Order.objects.get(pk=order.pk).reminder_count == 1
+    # After the period a new reminder goes through.
+    OrderEvent.objects.filter(order=order, action="reminded").update(at=order.created_at - timedelta(hours=25))
+    assert api("street_dg").post(f"orders/{order.pk}/remind", {"note": "再催一次"}).status_code == 200
+    assert Order.objects.get(pk=order.pk).reminder_count == 2
+
+
+@pytest.mark.parametrize("stars", ["5", True, 4.0, None, 0, 6])
+def test_stars_must_be_a_whole_number_from_1_to_5(api, stars):
+    order = build("completed")
+    response = api("resident_a").post(f"orders/{order.pk}/rate", {"stars": stars, "comment": "好"})
+    body = refused(response, 422)
+    assert "stars" in body["errors"]
+    assert Order.objects.get(pk=order.pk).state == "completed"

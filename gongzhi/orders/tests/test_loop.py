@@ -55,8 +55,10 @@ def test_resident_to_ledger(api, need, photo):
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet["A3"].value == "序号"
-    assert sheet["F4"].value == "舟山市普陀区海韵社会工作服务中心"
-    assert sheet["I4"].value == 5
+    assert sheet["E3"].value == "服务情况" and sheet["E4"].value == final.completion_note
+    assert sheet["G4"].value == "舟山市普陀区海韵社会工作服务中心"
+    assert sheet["J4"].value == 5
+    assert sheet["A2"].value.startswith("统计期间：全部日期")
 
 
 def test_outsiders_do_not_see_an_order(api, need):

@@ -151,7 +151,8 @@ def test_an_order_in_hand_is_overdue_after_complete_by_and_not_once_completed(ap
     assert api("community_xp").get(f"orders/{order.pk}").json()["overdue"] is False
 
 
-def test_a_reminder_is_logged_counted_and_reaches_the_organization(api):
+def test_a_reminder_is_logged_counted_and_reaches_the_organization(api, settings):
+    settings.ORDER_REMIND_COOLDOWN_HOURS = 0  # the cooldown has its own test; here two reminders in a row
     order = build("dispatched")
     Order.objects.filter(pk=order.pk).update(accept_by=timezone.now() - timedelta(days=1))
     assert "remind" in api("community_xp").get(f"orders/{order.pk}").json()["actions"]

@@ -538,8 +538,9 @@ def test_supervision_lists_overdue_orders_and_reminds(web, user):
     assert web("resident_a").post(f"/orders/{order.pk}/remind/").status_code == 403
 
 
-def test_a_reminder_sent_twice_from_one_row_is_one_reminder(web, user):
+def test_a_reminder_sent_twice_from_one_row_is_one_reminder(web, user, settings):
     """催办 can be repeated on purpose, so only the row's one-time key tells a double tap from a new reminder."""
+    settings.ORDER_REMIND_COOLDOWN_HOURS = 0  # a second reminder on purpose, without waiting out the cooldown
     order = _overdue(user)
     client = web("community_xp")
     row = _text(client.get("/orders/supervision/")).split(f'id="order-{order.pk}"')[1].split("</li>")[0]
@@ -552,6 +553,15 @@ def test_a_reminder_sent_twice_from_one_row_is_one_reminder(web, user):
     assert fresh != key  # the row that came back carries a new key: the next press is a new reminder
     client.post(f"/orders/{order.pk}/remind/", {"mode": "supervise", "form_key": fresh}, **HTMX)
     assert OrderEvent.objects.filter(order=order, action="reminded").count() == 2
+
+
+def test_a_second_reminder_within_the_cooldown_is_refused_on_the_page(web, user):
+    order = _overdue(user)
+    client = web("community_xp")
+    assert client.post(f"/orders/{order.pk}/remind/", {"mode": "supervise"}, **HTMX).status_code == 200
+    again = client.post(f"/orders/{order.pk}/remind/", {"mode": "supervise"}, **HTMX)
+    assert "24 小时内只能催办一次" in _text(again)
+    assert OrderEvent.objects.filter(order=order, action="reminded").count() == 1
 
 
 def test_supervision_is_for_supervisors(web):

@@ -26,7 +26,7 @@ from gongzhi.accounts.permissions import grants_for, restrict
 from gongzhi.areas.models import Area
 from gongzhi.audit.services import audit_record
 from gongzhi.core.errors import ValidationFailed
-from gongzhi.core.excel import sheet_row
+from gongzhi.core.excel import append_row
 from gongzhi.orgs.models import REGISTERED_TYPES, GradeAward, Organization, OrgStatus, OrgStatusChange, OrgType
 from gongzhi.orgs.services import _common as c
 from gongzhi.orgs.services.registry import FILING_LEVELS, REGISTRY_LEVELS, grade_valid_until
@@ -299,8 +299,9 @@ def registry_export(*, actor: Any, queryset: QuerySet[Organization] | None = Non
     sheet.append([str(label) for label, _k, _r in COLUMNS])
     count = 0
     for org in qs.iterator(chunk_size=500):
-        sheet.append(
-            sheet_row(
+        append_row(
+            sheet,
+            (
                 [
                     org.name,
                     org.get_org_type_display(),
@@ -317,7 +318,7 @@ def registry_export(*, actor: Any, queryset: QuerySet[Organization] | None = Non
                     org.grade_awarded_on,
                     org.summary,
                 ]
-            )
+            ),
         )
         count += 1
     for column, width in zip("ABCDEFGHIJKLMN", (36, 14, 22, 14, 10, 14, 14, 16, 30, 20, 30, 8, 14, 40), strict=True):
