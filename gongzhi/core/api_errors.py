@@ -101,6 +101,13 @@ def install(api: NinjaAPI) -> None:
             request, 422, {"code": "validation_error", "detail": _("请求中含有无法处理的字符或数值，请检查后重试")}
         )
 
+    @api.exception_handler(OverflowError)
+    def overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # The last line of defence: a date or number at the edge of what Python can compute (dates are
+        # range-checked on the way in; see gongzhi.core.dates).
+        msg = _("请求中的日期或数值超出可处理的范围，请检查后重试")
+        return respond(request, 422, {"code": "validation_error", "detail": msg, "errors": {"__all__": [msg]}})
+
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400 and str(exc.message).startswith("Cannot parse request body"):

@@ -14,6 +14,8 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=100)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=300)
+    # SHA-256 of the request's content (see idempotency.request_fingerprint); empty for records made before it.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     status = models.PositiveSmallIntegerField()
     body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

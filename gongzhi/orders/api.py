@@ -5,7 +5,6 @@ chokepoint; domain errors become HTTP in gongzhi.core.api_errors.
 """
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +13,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field, StrictInt
 
+from gongzhi.core.dates import Day
 from gongzhi.core.errors import NotFound
 from gongzhi.core.idempotency import run_idempotent
 from gongzhi.core.paging import COUNT_CAP, capped_count
@@ -343,8 +343,8 @@ def remind(request: HttpRequest, order_id: int, payload: NoteIn | None = None) -
 class LedgerFilters(Schema):
     org: int | None = None
     area: str | None = Field(None, description="区域代码（含下级）")
-    date_from: date | None = Field(None, alias="from")
-    date_to: date | None = Field(None, alias="to")
+    date_from: Day | None = Field(None, alias="from")
+    date_to: Day | None = Field(None, alias="to")
     format: str | None = Field(None, description="xlsx 导出 Excel")
 
 

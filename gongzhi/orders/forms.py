@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import grants_for, restrict
 from gongzhi.areas.models import Area, Level
+from gongzhi.core.dates import DayField
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.idempotency import FORM_FIELD, new_form_key
 from gongzhi.orders import selectors
@@ -470,13 +471,13 @@ LEDGER_AREA_ROLES = (*AREA_STAFF, Role.DEPT_STAFF)
 class LedgerFilterForm(forms.Form):
     org = forms.ChoiceField(label=_("服务组织"), required=False)
     area = forms.ChoiceField(label=_("区域"), required=False)
-    date_from = forms.DateField(
+    date_from = DayField(
         label=_("从"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("开始日期格式应为 2026-01-31")},
     )
-    date_to = forms.DateField(
+    date_to = DayField(
         label=_("到"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

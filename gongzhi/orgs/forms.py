@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.permissions import grants_for
 from gongzhi.areas.models import Area, Level
+from gongzhi.core.dates import DayField
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.orders.forms import category_choices
 from gongzhi.orgs.models import (
@@ -72,7 +73,7 @@ class EntryForm(forms.Form):
     areas_served = forms.MultipleChoiceField(
         label=_("服务区域"), required=False, help_text=_("可多选；不选则为登记/备案地")
     )
-    registered_on = forms.DateField(label=_("登记/备案日期"), required=False, widget=DATE)
+    registered_on = DayField(label=_("登记/备案日期"), required=False, widget=DATE)
     leader_name = forms.CharField(label=_("法定代表人/负责人"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
     address = forms.CharField(label=_("住所"), max_length=200, required=False)
@@ -87,8 +88,8 @@ class EntryForm(forms.Form):
         help_text=_("填写已有账号的用户名，该账号将成为本组织管理员"),
     )
     incubator = forms.CharField(label=_("孵化机构"), max_length=200, required=False)
-    incubation_start = forms.DateField(label=_("孵化开始"), required=False, widget=DATE)
-    incubation_end = forms.DateField(label=_("孵化结束"), required=False, widget=DATE)
+    incubation_start = DayField(label=_("孵化开始"), required=False, widget=DATE)
+    incubation_end = DayField(label=_("孵化结束"), required=False, widget=DATE)
 
     MODE_FIELDS = {
         "register": (
@@ -179,7 +180,7 @@ class ReasonForm(forms.Form):
 
 class GradeForm(forms.Form):
     grade = forms.TypedChoiceField(label=_("评估等级"), coerce=int, choices=[(i, f"{i}A") for i in range(5, 0, -1)])
-    awarded_on = forms.DateField(label=_("评定日期"), widget=DATE)
+    awarded_on = DayField(label=_("评定日期"), widget=DATE)
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
 
 

@@ -93,3 +93,31 @@ def test_an_action_that_hands_the_order_on_keeps_its_effect_under_a_key(api):
 def test_an_overlong_key_is_refused(api):
     refused(api("resident_a").post("orders", BODY, headers=key("k" * 101)), 422)
     assert not Order.objects.filter(title="重试的需求").exists()
+
+
+def test_a_key_reused_with_a_different_rating_is_refused(api):
+    """Found by a probe: 5★ then, with the same key, 1★ answered 200 with the 5★ rating."""
+    order = build("completed")
+    assert api("resident_a").post(f"orders/{order.pk}/rate", {"stars": 5}, headers=key("rate-2")).status_code == 200
+    body = refused(api("resident_a").post(f"orders/{order.pk}/rate", {"stars": 1}, headers=key("rate-2")), 422)
+    assert "内容不同" in body["errors"]["Idempotency-Key"][0]
+    assert list(Rating.objects.filter(order=order).values_list("stars", flat=True)) == [5]
+
+
+def test_a_key_reused_with_a_different_need_is_refused(api):
+    assert api("resident_a").post("orders", BODY, headers=key("create-2")).status_code == 201
+    refused(api("resident_a").post("orders", {**BODY, "title": "另一个需求"}, headers=key("create-2")), 422)
+    assert not Order.objects.filter(title="另一个需求").exists()
+    # The same body in another key order is the same request.
+    same = dict(reversed(list(BODY.items())))
+    assert api("resident_a").post("orders", same, headers=key("create-2")).status_code == 201
+
+
+def test_a_key_reused_with_other_photos_is_refused(api):
+    from gongzhi.orders.tests.conftest import jpeg
+
+    order = build("accepted")
+    first = api("org_a").post(f"orders/{order.pk}/complete", data=complete_body(), headers=key("done-2"))
+    assert first.status_code == 200
+    other = complete_body(photos=[jpeg(size=(80, 60))])
+    refused(api("org_a").post(f"orders/{order.pk}/complete", data=other, headers=key("done-2")), 422)

@@ -7,7 +7,6 @@ Each list endpoint answers a page of rows as JSON, or the whole filtered list as
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -15,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from gongzhi.core.dates import Day
 from gongzhi.orgs import lists, matching
 from gongzhi.orgs.http import public_auth
 
@@ -151,8 +151,8 @@ class NeedQuery(Schema):
     category: str = Field("", max_length=40)
     area: str = Field("", max_length=24, description="区划代码（含下级）")
     state: str = Field("open", description="open 办理中（默认）、done 已完成、all 全部，或某一状态代码")
-    date_from: date | None = Field(None, description="提交日期起")
-    date_to: date | None = Field(None, description="提交日期止")
+    date_from: Day | None = Field(None, description="提交日期起")
+    date_to: Day | None = Field(None, description="提交日期止")
     overdue: bool = False
     limit: int = Field(20, ge=1, le=MAX_PAGE)
     offset: int = Field(0, ge=0)

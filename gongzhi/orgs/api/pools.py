@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,6 +9,7 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from gongzhi.accounts.permissions import get_for
+from gongzhi.core.dates import Day
 from gongzhi.orgs import selectors as sel
 from gongzhi.orgs import services as svc
 from gongzhi.orgs.api import schemas as s
@@ -111,7 +111,7 @@ def set_active(request: HttpRequest, resource_id: int, payload: s.ActiveIn) -> d
 
 
 @resources_router.get("/{int:resource_id}/calendar", response=s.CalendarOut, summary="一周预约日历（半小时为单位）")
-def calendar(request: HttpRequest, resource_id: int, week: date | None = None) -> dict[str, Any]:
+def calendar(request: HttpRequest, resource_id: int, week: Day | None = None) -> dict[str, Any]:
     current = get_for(Resource.objects.all(), request.user, "view", pk=resource_id)
     data = sel.resource_week(request.user, current, sel.week_start(week or timezone.localdate()))
     return {

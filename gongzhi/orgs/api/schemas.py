@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 
 from gongzhi.areas.models import Area
+from gongzhi.core.dates import Day
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.masking import mask_name, mask_phone
 from gongzhi.orgs.models import (
@@ -214,18 +215,18 @@ def profile_kwargs(payload: ProfileIn, *, creating: bool) -> dict[str, Any]:
 
 class RegisterIn(ProfileIn):
     credit_code: str
-    registered_on: date | None = None
+    registered_on: Day | None = None
 
 
 class FileIn(ProfileIn):
     credit_code: str = ""
-    filed_on: date | None = None
+    filed_on: Day | None = None
 
 
 class IncubateIn(ProfileIn):
     incubator: str
-    incubation_start: date
-    incubation_end: date | None = None
+    incubation_start: Day
+    incubation_end: Day | None = None
 
 
 class ReasonIn(Schema):
@@ -254,7 +255,7 @@ class HistoryOut(Schema):
 
 class GradeIn(Schema):
     grade: int
-    awarded_on: date
+    awarded_on: Day
     note: str = ""
 
 

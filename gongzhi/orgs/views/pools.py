@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import can, get_for, grants_for, restrict
+from gongzhi.core.dates import parse_day
 from gongzhi.core.errors import ApplicationError, NotFound, ValidationFailed
 from gongzhi.orgs import selectors as sel
 from gongzhi.orgs import services as svc
@@ -166,11 +167,7 @@ def resource_new(request: HttpRequest) -> HttpResponse:
 
 
 def _monday(request: HttpRequest) -> date:
-    try:
-        day = date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
-    return sel.week_start(day)
+    return sel.week_start(parse_day(request.GET.get("week"), timezone.localdate()))
 
 
 @login_required
