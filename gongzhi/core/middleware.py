@@ -1,4 +1,5 @@
-"""Request-wide middleware: the client address for audit, and the elder-mode preference."""
+"""Request-wide middleware: the client address for audit, the elder-mode preference, and no caching of what a
+signed-in person sees."""
 
 from __future__ import annotations
 
@@ -21,6 +22,22 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+class PrivateNoStoreMiddleware:
+    """Pages and API answers for a signed-in person (or a bearer token) may show personal data: no browser,
+    shared computer or proxy may keep a copy (``Cache-Control: no-store``). Anonymous pages keep their own
+    caching (static files, the public pages)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # the API's bearer authentication sets it during the view
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 class ElderModeMiddleware:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts.permissions import grants_for
@@ -149,8 +150,16 @@ class EntryForm(forms.Form):
                 c for c in OrgType.choices if c[0] != OrgType.COMMUNITY_GROUP
             ]
         if "credit_code" in self.fields:
+            # Checked as it is typed (the check digit of GB 32100), by htmx: attributes, not an inline script.
             self.fields["credit_code"].widget.attrs.update(
-                {"autocomplete": "off", "spellcheck": "false", "data-testid": "credit-code"}
+                {
+                    "autocomplete": "off",
+                    "spellcheck": "false",
+                    "data-testid": "credit-code",
+                    "hx-post": reverse("orgs:check_code"),
+                    "hx-trigger": "input changed delay:400ms",
+                    "hx-target": "#code-check",
+                }
             )
         levels = {"register": (Level.DISTRICT,), "file": (Level.STREET, Level.COMMUNITY)}.get(mode, PICKABLE_LEVELS)
         if "home_area" in self.fields:

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         web = [
             os.path.join(bin_dir, "gunicorn"),
             "gongzhi.wsgi:application",
+            "--config",
+            "python:gongzhi.gunicorn_conf",
             "--bind",
             f"{o['bind']}:{o['port']}",
             "--workers",
