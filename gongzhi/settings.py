@@ -224,8 +224,12 @@ SECURE_HSTS_SECONDS = env_int("GONGZHI_HSTS_SECONDS", 0)
 
 # Login throttling: failures counted per account and per client address in a sliding window.
 LOGIN_WINDOW_SECONDS = env_int("GONGZHI_LOGIN_WINDOW_SECONDS", 15 * 60)
+# Per account and address (the attacker's own pair), per account from anywhere and per address across accounts;
+# the last two do not apply to a device the owner signed in from before (docs/decisions.md, "Login throttling").
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("GONGZHI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
-LOGIN_MAX_FAILURES_PER_IP = env_int("GONGZHI_LOGIN_MAX_FAILURES_PER_IP", 20)
+LOGIN_MAX_FAILURES_PER_ACCOUNT_ANYWHERE = env_int("GONGZHI_LOGIN_MAX_FAILURES_PER_ACCOUNT_ANYWHERE", 30)
+LOGIN_MAX_FAILURES_PER_IP = env_int("GONGZHI_LOGIN_MAX_FAILURES_PER_IP", 100)
+LOGIN_DEVICE_DAYS = env_int("GONGZHI_LOGIN_DEVICE_DAYS", 180)
 # Which request header carries the client address when a trusted proxy sits in front.
 CLIENT_IP_HEADER = env("GONGZHI_CLIENT_IP_HEADER") or ""
 

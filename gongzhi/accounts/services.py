@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -108,48 +109,91 @@ def grant_add(
     return grant
 
 
-def _throttle_check(username: str, ip: str | None) -> None:
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
-    recent = LoginFailure.objects.filter(at__gte=since)
-    checks = [
-        (
-            recent.filter(username=username.lower()),
-            settings.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-            _("该账号登录失败次数过多，已暂时锁定。请 %(minutes)s 分钟后再试，或联系管理员重置密码。"),
-        )
-    ]
+# ---- login throttling ----------------------------------------------------------------------------------
+# Brute force is kept out without handing anyone a lock-out button (docs/decisions.md, "Login throttling"):
+# * per account AND address: a few failures, then that pair waits out the window. An attacker on one address
+#   cannot go on guessing; the owner elsewhere is not affected.
+# * per account from anywhere, and per address across accounts: much higher limits (many addresses guessing
+#   one account; one address trying many accounts). They do not apply to a device the owner signed in from
+#   before (a signed cookie set at a successful login), so nobody can lock the owner out by failing on purpose,
+#   and a community centre behind one NAT keeps working for everyone who has signed in there before.
+# * attempts are counted atomically: each attempt is written down first and only then counted, so of any number
+#   of parallel attempts at most the limit get as far as checking the password.
+
+DEVICE_COOKIE = "gz_device"
+DEVICE_SALT = "gongzhi.accounts.device"
+
+
+def device_token(user: User) -> str:
+    """The value of the known-device cookie set at a successful web login."""
+    return signing.dumps({"u": user.pk}, salt=DEVICE_SALT)
+
+
+def device_user_id(value: str | None) -> int | None:
+    """Whose known device sent this cookie (None if none, forged or older than LOGIN_DEVICE_DAYS)."""
+    if not value:
+        return None
+    try:
+        data = signing.loads(value, salt=DEVICE_SALT, max_age=settings.LOGIN_DEVICE_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    return int(data["u"]) if isinstance(data, dict) and "u" in data else None
+
+
+def _locked(qs: Any, limit: int, message: Any) -> None:
+    times = list(qs.order_by("at").values_list("at", flat=True)[: limit + 1])
+    if len(times) > limit:
+        # Waits until the failure that made the count too high slides out of the window.
+        unlock = times[len(times) - limit - 1] + timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
+        wait = max(1, math.ceil((unlock - timezone.now()).total_seconds()))
+        raise RateLimited(message % {"minutes": max(1, math.ceil(wait / 60))}, retry_after=wait)
+
+
+def _throttle(name: str, ip: str | None, known_device: bool) -> None:
+    """Raise RateLimited if this attempt (already written down) is one too many."""
+    recent = LoginFailure.objects.filter(at__gte=timezone.now() - timedelta(seconds=settings.LOGIN_WINDOW_SECONDS))
+    _locked(
+        recent.filter(username=name, ip=ip),
+        settings.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        _("该账号在此设备上登录失败次数过多，已暂时锁定。请 %(minutes)s 分钟后再试，或联系社区工作人员重置密码。"),
+    )
+    if known_device:
+        return
+    _locked(
+        recent.filter(username=name),
+        settings.LOGIN_MAX_FAILURES_PER_ACCOUNT_ANYWHERE,
+        _("该账号近期登录失败次数过多，请 %(minutes)s 分钟后再试，或在您以前登录过的设备上登录。"),
+    )
     if ip:
-        checks.append(
-            (
-                recent.filter(ip=ip),
-                settings.LOGIN_MAX_FAILURES_PER_IP,
-                _("此网络地址登录失败次数过多，请 %(minutes)s 分钟后再试。"),
-            )
+        _locked(
+            recent.filter(ip=ip),
+            settings.LOGIN_MAX_FAILURES_PER_IP,
+            _("此网络地址登录失败次数过多，请 %(minutes)s 分钟后再试。"),
         )
-    for qs, limit, message in checks:
-        times = list(qs.order_by("-at").values_list("at", flat=True)[:limit])
-        if len(times) >= limit:
-            # Locked until the oldest failure that counts slides out of the window.
-            unlock = times[-1] + timedelta(seconds=settings.LOGIN_WINDOW_SECONDS)
-            wait = max(1, math.ceil((unlock - timezone.now()).total_seconds()))
-            raise RateLimited(message % {"minutes": max(1, math.ceil(wait / 60))}, retry_after=wait)
 
 
-def login_check(*, username: str, password: str, ip: str | None, request: Any = None) -> User:
-    """Authenticate, counting failures per account and per address. Raises on refusal."""
+def login_check(
+    *, username: str, password: str, ip: str | None, request: Any = None, device: str | None = None
+) -> User:
+    """Authenticate, counting failures per account and address (see above). Raises on refusal.
+
+    ``device`` is the known-device cookie's value, if the browser sent one."""
     username = (username or "").strip()
     if not username or not password:
         raise ValidationFailed({"username" if not username else "password": [_("请输入用户名和密码")]})
     if "\x00" in username:  # PostgreSQL cannot even look such a name up
         raise ValidationFailed({"password": [_("用户名或密码不正确")]})
-    _throttle_check(username, ip)
+    name = username.lower()
+    known = device_user_id(device)
+    known_device = known is not None and User.objects.filter(pk=known, username__iexact=name).exists()
+    attempt = LoginFailure.objects.create(username=name, ip=ip, at=timezone.now())
+    _throttle(name, ip, known_device)
     user = authenticate(request, username=username, password=password)
     if user is None:
-        with transaction.atomic():
-            LoginFailure.objects.create(username=username.lower(), ip=ip, at=timezone.now())
         raise ValidationFailed({"password": [_("用户名或密码不正确")]})
     with transaction.atomic():
-        LoginFailure.objects.filter(username=username.lower()).delete()
+        LoginFailure.objects.filter(username=name, ip=ip).delete()
+        LoginFailure.objects.filter(pk=attempt.pk).delete()
         audit_record(actor=user, action="accounts.user.logged_in", target=user, ip=ip)
     return user  # type: ignore[return-value]
 

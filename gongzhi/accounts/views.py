@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from gongzhi.accounts.forms import LoginForm
 from gongzhi.accounts.models import ApiToken
 from gongzhi.accounts.permissions import get_for
 from gongzhi.accounts.selectors import roles_of, tokens_for
-from gongzhi.accounts.services import login_check, token_revoke
+from gongzhi.accounts.services import DEVICE_COOKIE, device_token, login_check, token_revoke
 from gongzhi.core.context import client_ip
 from gongzhi.core.errors import RateLimited, ValidationFailed
 
@@ -35,6 +36,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 ip=client_ip(request),
                 request=request,
+                device=request.COOKIES.get(DEVICE_COOKIE),
             )
         except RateLimited as exc:
             form.add_error(None, str(exc.message))
@@ -44,7 +46,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(next_url or "core:workspace")
+            response = redirect(next_url or "core:workspace")
+            response.set_cookie(
+                DEVICE_COOKIE,
+                device_token(user),
+                max_age=settings.LOGIN_DEVICE_DAYS * 86400,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+            return response
     elif request.method == "POST":
         status = 400
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)

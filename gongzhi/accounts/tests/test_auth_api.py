@@ -146,7 +146,7 @@ def test_account_lockout_after_five_failures(demo, settings):
     response = obtain(client, "resident_a")  # the right password, too late
     assert response.status_code == 429
     assert response.json()["code"] == "rate_limited"
-    assert "该账号登录失败次数过多，已暂时锁定" in response.json()["detail"]
+    assert "登录失败次数过多，已暂时锁定" in response.json()["detail"]
     retry = int(response["Retry-After"])
     assert 0 < retry <= settings.LOGIN_WINDOW_SECONDS
     assert response.json()["retry_after"] == retry
@@ -230,3 +230,32 @@ def test_bearer_api_post_needs_no_csrf(demo, user):
     client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {raw}"})
     response = client.post("/api/v1/areas/330903003005/grids", {"name": "令牌网格"}, content_type="application/json")
     assert response.status_code == 201
+
+
+@pytest.mark.postgres_only
+def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(transactional_db, settings):
+    """Found by a probe: 30 parallel wrong passwords got 9-11 real password checks against a limit of 5."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (SQLite's test database is not shared between threads)")
+    answers: list[int] = []
+    start = threading.Barrier(30)
+
+    def attempt() -> None:
+        try:
+            start.wait()
+            answers.append(obtain(Client(REMOTE_ADDR="10.3.3.3"), "resident_a", "wrong-password").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 30
+    assert answers.count(422) <= settings.LOGIN_MAX_FAILURES_PER_ACCOUNT  # 422: the password was checked
+    assert answers.count(429) >= 30 - settings.LOGIN_MAX_FAILURES_PER_ACCOUNT

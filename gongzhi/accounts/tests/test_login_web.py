@@ -61,7 +61,7 @@ def test_lockout_shows_the_message_with_429(demo, settings):
         login(client, "org_a", "wrong-password")
     response = login(client, "org_a")
     assert response.status_code == 429
-    assert "该账号登录失败次数过多，已暂时锁定" in response.content.decode()
+    assert "登录失败次数过多，已暂时锁定" in response.content.decode()
     assert client.get("/workspace/").status_code == 302  # still not signed in
 
 
@@ -154,3 +154,43 @@ def test_revoking_someone_elses_token_on_the_web_is_404(web, user, persona):
     assert response.status_code == 404
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
     assert f"{token.prefix}…" not in web(persona).get("/account/").content.decode()
+
+
+def _failing_from(addr: str, username: str, times: int) -> None:
+    for _ in range(times):
+        login(Client(REMOTE_ADDR=addr), username, "wrong-password")
+
+
+def test_nobody_can_lock_the_owner_out_of_a_device_they_used_before(demo, settings):
+    """Failing on purpose from many addresses locks the account for strangers, not for its owner's own phone."""
+    settings.LOGIN_MAX_FAILURES_PER_ACCOUNT_ANYWHERE = 6
+    phone = Client(REMOTE_ADDR="10.9.0.1")
+    assert login(phone, "resident_a").status_code == 302  # the owner signed in here once
+    phone.post("/logout/")
+    for n in range(4):
+        _failing_from(f"10.8.0.{n}", "resident_a", 2)
+    stranger = login(Client(REMOTE_ADDR="10.7.0.1"), "resident_a")
+    assert stranger.status_code == 429 and "以前登录过的设备" in stranger.content.decode()
+    assert login(phone, "resident_a").status_code == 302
+
+
+def test_a_shared_address_does_not_lock_out_the_people_behind_it(demo, settings):
+    """A community centre behind one NAT: failures of some do not stop others who signed in there before."""
+    settings.LOGIN_MAX_FAILURES_PER_IP = 3
+    centre = "10.1.2.3"
+    known = Client(REMOTE_ADDR=centre)
+    assert login(known, "resident_b").status_code == 302
+    known.post("/logout/")
+    for name in ("resident_a", "org_a", "nobody"):
+        login(Client(REMOTE_ADDR=centre), name, "wrong-password")
+    assert login(Client(REMOTE_ADDR=centre), "community_xp").status_code == 429  # a stranger to this address
+    assert login(known, "resident_b").status_code == 302
+
+
+def test_a_forged_device_cookie_counts_for_nothing(demo, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ACCOUNT_ANYWHERE = 2
+    _failing_from("10.8.1.1", "resident_a", 1)
+    _failing_from("10.8.1.2", "resident_a", 1)
+    forged = Client(REMOTE_ADDR="10.8.1.3")
+    forged.cookies["gz_device"] = "eyJ1IjoxfQ:forged:signature"
+    assert login(forged, "resident_a").status_code == 429

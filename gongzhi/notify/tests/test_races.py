@@ -13,7 +13,7 @@ from gongzhi.notify.tasks import deliver_outbox
 from .test_delivery import make_messages
 
 # Decided before any fixture runs: a transactional test that is then skipped would still flush the database.
-# Serialized rollback gives back the rows migrations seed (the categories) that the flush removes.
+# Real threads against PostgreSQL; the baseline is restored after the flush (see the root conftest).
 pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.skipif(
