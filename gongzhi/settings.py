@@ -230,6 +230,8 @@ LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("GONGZHI_LOGIN_MAX_FAILURES_PER_ACCOUNT
 LOGIN_MAX_FAILURES_PER_ACCOUNT_ANYWHERE = env_int("GONGZHI_LOGIN_MAX_FAILURES_PER_ACCOUNT_ANYWHERE", 30)
 LOGIN_MAX_FAILURES_PER_IP = env_int("GONGZHI_LOGIN_MAX_FAILURES_PER_IP", 100)
 LOGIN_DEVICE_DAYS = env_int("GONGZHI_LOGIN_DEVICE_DAYS", 180)
+# An API token stops working this many days after it was issued (integrations ask for a new one).
+TOKEN_DAYS = env_int("GONGZHI_TOKEN_DAYS", 90)
 # Which request header carries the client address when a trusted proxy sits in front.
 CLIENT_IP_HEADER = env("GONGZHI_CLIENT_IP_HEADER") or ""
 

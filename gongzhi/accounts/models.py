@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -145,6 +149,14 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def expires_at(self) -> Any:
+        return self.created_at + timedelta(days=settings.TOKEN_DAYS) if self.created_at else None
+
+    @property
+    def expired(self) -> bool:
+        return bool(self.expires_at and self.expires_at <= timezone.now())
 
 
 class LoginFailure(models.Model):

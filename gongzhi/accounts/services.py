@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -220,16 +220,42 @@ def token_authenticate(raw: str) -> User | None:
         f"SELECT {user_columns}, t.{q('id')} AS {q('token_id')}, CASE WHEN t.{q('last_used_at')} IS NULL "  # noqa: S608
         f"OR t.{q('last_used_at')} < %s THEN 1 ELSE 0 END AS {q('token_stale')} "
         f"FROM {table(ApiToken)} t JOIN {table(User)} u ON u.{q('id')} = t.{q('user_id')} "
-        f"WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL"
+        f"WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL AND t.{q('created_at')} > %s"
     )
     stale_before = connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1))
-    user = next(iter(User.objects.raw(sql, [stale_before, _hash_token(raw)])), None)
+    issued_after = connection.ops.adapt_datetimefield_value(now - timedelta(days=settings.TOKEN_DAYS))
+    user = next(iter(User.objects.raw(sql, [stale_before, _hash_token(raw), issued_after])), None)
     if user is None or not user.is_active:
         return None
     # Touch last use at most once a minute: a write per request would serialize busy integrations.
     if getattr(user, "token_stale"):  # noqa: B009 (a column of the raw query, unknown to the model)
         ApiToken.objects.filter(pk=getattr(user, "token_id")).update(last_used_at=now)  # noqa: B009
     return user
+
+
+def password_change(*, actor: User, current: str, new: str, new_again: str) -> User:
+    """The user changes their own password with the current one; every API token they had stops working
+    (whoever held one learnt it under the old password), and the change is audited."""
+    errors: dict[str, list[Any]] = {}
+    if not actor.check_password(current or ""):
+        errors["current"] = [_("当前密码不正确")]
+    if new != new_again:
+        errors["new_again"] = [_("两次输入的新密码不一致")]
+    elif new == current:
+        errors["new"] = [_("新密码不能与当前密码相同")]
+    else:
+        try:
+            password_validation.validate_password(new, actor)
+        except DjangoValidationError as problems:
+            errors["new"] = list(problems.messages)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        actor.set_password(new)
+        actor.save(update_fields=["password"])
+        revoked = ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(actor=actor, action="accounts.password.changed", target=actor, data={"tokens_revoked": revoked})
+    return actor
 
 
 def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,11 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.accounts.forms import LoginForm
+from gongzhi.accounts.forms import LoginForm, PasswordChangeForm
 from gongzhi.accounts.models import ApiToken
 from gongzhi.accounts.permissions import get_for
 from gongzhi.accounts.selectors import roles_of, tokens_for
-from gongzhi.accounts.services import DEVICE_COOKIE, device_token, login_check, token_revoke
+from gongzhi.accounts.services import DEVICE_COOKIE, device_token, login_check, password_change, token_revoke
 from gongzhi.core.context import client_ip
 from gongzhi.core.errors import RateLimited, ValidationFailed
 
@@ -76,8 +76,31 @@ def account(request: HttpRequest) -> HttpResponse:
         {
             "scopes": roles_of(request.user),
             "tokens": tokens_for(request.user)[:50],
+            "token_days": settings.TOKEN_DAYS,
         },
     )
+
+
+@login_required
+def change_password(request: HttpRequest) -> HttpResponse:
+    """我的账号 → 修改密码: with the current password; the session stays, the API tokens are revoked."""
+    form = PasswordChangeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_change(actor=request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            for field, problems in exc.errors.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+            status = 422
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改；以前签发的 API 令牌已全部吊销"))
+            return redirect("accounts:account")
+    elif request.method == "POST":
+        status = 422
+    return render(request, "accounts/password.html", {"form": form}, status=status)
 
 
 @login_required

@@ -259,3 +259,18 @@ def test_parallel_wrong_passwords_get_no_more_checks_than_the_limit(transactiona
     assert len(answers) == 30
     assert answers.count(422) <= settings.LOGIN_MAX_FAILURES_PER_ACCOUNT  # 422: the password was checked
     assert answers.count(429) >= 30 - settings.LOGIN_MAX_FAILURES_PER_ACCOUNT
+
+
+def test_a_token_stops_working_after_its_lifetime(demo, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gongzhi.accounts.models import ApiToken
+
+    token = obtain(Client(), "resident_b").json()["token"]
+    assert bearer(token).get("/api/v1/orders").status_code == 200
+    ApiToken.objects.filter(user__username="resident_b").update(
+        created_at=timezone.now() - timedelta(days=settings.TOKEN_DAYS, minutes=1)
+    )
+    assert bearer(token).get("/api/v1/orders").status_code == 401

@@ -194,3 +194,44 @@ def test_a_forged_device_cookie_counts_for_nothing(demo, settings):
     forged = Client(REMOTE_ADDR="10.8.1.3")
     forged.cookies["gz_device"] = "eyJ1IjoxfQ:forged:signature"
     assert login(forged, "resident_a").status_code == 429
+
+
+def _change(client: Client, current: str, new: str, again: str | None = None):
+    return client.post("/account/password/", {"current": current, "new": new, "new_again": again or new})
+
+
+def test_changing_my_password_revokes_my_tokens_and_keeps_me_signed_in(web, user, api):
+    from gongzhi.accounts.models import ApiToken
+    from gongzhi.audit.models import AuditEntry
+
+    token_client = api("resident_a")
+    assert token_client.get("orders").status_code == 200
+    client = web("resident_a")
+    response = _change(client, PASSWORD, "海港新村-2026-春")
+    assert response.status_code == 302 and response["Location"] == "/account/"
+    assert client.get("/workspace/").status_code == 200  # the session stays
+    assert token_client.get("orders").status_code == 401  # the token does not
+    assert not ApiToken.objects.filter(user=user("resident_a"), revoked_at__isnull=True).exists()
+    assert user("resident_a").check_password("海港新村-2026-春")
+    assert AuditEntry.objects.filter(action="accounts.password.changed", actor=user("resident_a")).exists()
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "again", "field", "message"),
+    [
+        ("wrong-password", "海港新村-2026-春", None, "current", "当前密码不正确"),
+        (PASSWORD, "海港新村-2026-春", "海港新村-2026-夏", "new_again", "两次输入的新密码不一致"),
+        (PASSWORD, "1234567890123", None, "new", "密码只包含数字"),
+        (PASSWORD, "short", None, "new", "太短"),
+    ],
+)
+def test_password_rules_are_said_in_chinese_and_change_nothing(web, user, current, new, again, field, message):
+    response = _change(web("resident_a"), current, new, again)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f'data-field="{field}"' in page and message in page
+    assert user("resident_a").check_password(PASSWORD)
+
+
+def test_the_password_page_needs_a_login(demo):
+    assert Client().get("/account/password/").status_code == 302
