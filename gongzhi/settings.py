@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "gongzhi.workdays",
     "gongzhi.notify",
     "gongzhi.orders",
+    "gongzhi.people",
     "gongzhi.insights",
     "gongzhi.open311",
 ]
