@@ -20,7 +20,7 @@ from typing import Any
 from zipfile import BadZipFile
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -32,6 +32,7 @@ from gongzhi.areas.models import Area, Level
 from gongzhi.audit.services import audit_record
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.excel import sheet_row
+from gongzhi.core.rows import table
 from gongzhi.people.models import House, ImportJob, JobStatus, Person, Tag
 from gongzhi.people.validators import IdNumber, parse_id_number, parse_phone
 
@@ -376,27 +377,7 @@ def _write(job: ImportJob, rows: list[Row]) -> list[Row]:
                 tagged[row.id.value] = row.tags
         Person.objects.bulk_create(new)
         if changed:
-            now = timezone.now()
-            for p in changed:
-                p.updated_at = now
-            Person.objects.bulk_update(
-                changed,
-                [
-                    "name",
-                    "id_legacy",
-                    "gender",
-                    "birth_date",
-                    "birth_md",
-                    "phone",
-                    "house",
-                    "community",
-                    "grid",
-                    "area",
-                    "source_job",
-                    "source_row",
-                    "updated_at",
-                ],
-            )
+            _update(changed)
         if tagged:
             ids = dict(Person.objects.filter(id_number__in=list(tagged)).values_list("id_number", "pk"))
             through = Person.tags.through
@@ -407,6 +388,42 @@ def _write(job: ImportJob, rows: list[Row]) -> list[Row]:
         job.created += len(new)
         job.updated += len(changed)
     return refused
+
+
+UPDATED = (
+    "name",
+    "id_legacy",
+    "gender",
+    "birth_date",
+    "birth_md",
+    "phone",
+    "house",
+    "community",
+    "grid",
+    "area",
+    "source_job",
+    "source_row",
+    "updated_at",
+)
+
+
+def _update(people: list[Person]) -> None:
+    """One UPDATE statement run for many rows (executemany): Django's bulk_update builds a CASE per column
+    over the whole batch, about 30 times slower here on SQLite for 1,000 people × 13 columns."""
+    now = timezone.now()
+    fields: list[Any] = [Person._meta.get_field(name) for name in UPDATED]
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {table(Person)} SET "  # noqa: S608 - names from the model, values as parameters
+        + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        + f" WHERE {quote('id')} = %s"
+    )
+    rows = []
+    for person in people:
+        person.updated_at = now
+        rows.append([f.get_db_prep_save(getattr(person, f.attname), connection) for f in fields] + [person.pk])
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def import_run(

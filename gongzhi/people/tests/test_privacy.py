@@ -135,3 +135,28 @@ def test_an_admin_anonymises_and_statistics_keep_counting(user, someone):
     assert someone.name not in json.dumps(
         list(AuditEntry.objects.filter(target_id=str(someone.pk)).values("target_label", "data")), ensure_ascii=False
     )
+
+
+def test_api_payloads_are_masked_per_role_and_outsiders_see_nothing(api, someone):
+    for who in ("community_xp", "grid_xp1", "street_dg", "mzj"):
+        response = api(who).get("people", area="330903003005-001", page_size=200)
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert someone.phone not in text and someone.id_number not in text, who
+        assert str(someone.pk) in text
+        birthdays = api(who).get("people/birthdays", days=60).content.decode()
+        assert '"person"' in birthdays
+        for person in Person.objects.filter(community__code="330903003005"):
+            assert person.phone not in birthdays and person.id_number not in birthdays, who
+    for who in ("org_a", "dept_wj", "resident_b"):
+        assert api(who).get("people").json() == []
+        assert (
+            api(who).post(f"people/{someone.pk}/reveal", {"field": "phone", "reason": "看看电话号码"}).status_code
+            == 404
+        )
+    assert api(None).get("people").status_code == 401
+    shown = api("community_xp").post(f"people/{someone.pk}/reveal", {"field": "phone", "reason": "核实联系方式"})
+    assert shown.json() == {"field": "phone", "value": someone.phone}
+    assert api("community_xp").post(f"people/{someone.pk}/reveal", {"field": "phone", "reason": ""}).status_code == 422
+    assert api("resident_a").get("people/me").json()["姓名"] == "张阿姨"
+    assert api("resident_b").get("people/me").status_code == 404
