@@ -11,7 +11,7 @@ import argparse
 import os
 import subprocess
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,24 @@ def ledger(path: Path, rows: int) -> float:
     sheet.append(["兴普社区居民信息登记表"])
     sheet.append(["序号", "姓名", "公民身份号码", "联系电话", "住址", "楼栋", "门牌号", "网格", "特殊群体"])
     for i in range(1, rows + 1):
-        born = date(1930 + i % 90, 1 + i % 12, 1 + i % 28)
+        # Unique numbers: a different birth date for every thousand rows, the sequence within it.
+        born = date(1935, 1, 1) + timedelta(days=(i // 1000) * 211)
         first17 = f"330999{born:%Y%m%d}{i % 1000:03d}"
         number = first17 + _check(first17)
         if i % 10 == 0:
             number = number[:-1] + ("0" if number[-1] != "0" else "1")  # a wrong check character
         sheet.append(
-            [i, "王秀英", number, f"139 {i % 10000:04d} {i // 10000:04d}", "兴普小区", str(1 + i % 60),
-             str(100 + i % 900), "兴普一网格" if i % 2 else "兴普二网格", "独居" if i % 13 == 0 else ""]
+            [
+                i,
+                "王秀英",
+                number,
+                f"139 {i % 10000:04d} {i // 10000:04d}",
+                "兴普小区",
+                str(1 + i % 60),
+                str(100 + i % 900),
+                "兴普一网格" if i % 2 else "兴普二网格",
+                "独居" if i % 13 == 0 else "",
+            ]
         )
     book.save(path)
     return time.perf_counter() - started
@@ -120,7 +130,7 @@ def run(rows: int, only: str | None = None) -> dict[str, Any]:
             psql("SELECT 1")
             recreate_db(DB)
             targets.append(("postgres", _env(db_url(DB), WORK / "people-postgres")))
-        except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: report and go on with SQLite
+        except Exception as exc:
             result["postgres"] = {"skipped": str(exc)[:200]}
     for name, env in targets:
         log = WORK / f"people-import-{name}.log"
@@ -141,7 +151,7 @@ def main() -> None:
     import json
 
     result = run(options.rows, options.only)
-    print(json.dumps(result, ensure_ascii=False, indent=2))  # noqa: T201
+    print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":
