@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "gongzhi.notify",
     "gongzhi.orders",
     "gongzhi.people",
+    "gongzhi.grid",
     "gongzhi.insights",
     "gongzhi.open311",
 ]

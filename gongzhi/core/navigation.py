@@ -37,6 +37,7 @@ ITEMS: list[NavItem] = [
     NavItem(_("四张清单"), "lists:index", (*STAFF, Role.DEPT_STAFF, Role.ORG_ADMIN, Role.ORG_MEMBER), elder=False),
     NavItem(_("服务台账"), "orders:ledger", (*STAFF, Role.ORG_ADMIN, Role.ORG_MEMBER, Role.DEPT_STAFF), elder=False),
     NavItem(_("区域与网格"), "areas:browse", STAFF, elder=False),
+    NavItem(_("网格巡查"), "grid:home", (Role.GRID_WORKER,)),
     NavItem(_("居民"), "people:residents", STAFF, elder=False),
     NavItem(_("我的信息"), "people:me", (Role.RESIDENT,), elder=False),
     NavItem(_("统计"), "insights:dashboard", STAFF, elder=False),

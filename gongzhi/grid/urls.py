@@ -1,0 +1,10 @@
+from django.urls import path
+
+from gongzhi.grid import views
+
+app_name = "grid"
+urlpatterns = [
+    path("m/", views.home, name="home"),
+    path("m/patrols/<int:patrol_id>/", views.patrol, name="patrol"),
+    path("m/patrols/<int:patrol_id>/findings/<int:finding_id>/report/", views.report, name="report"),
+]
