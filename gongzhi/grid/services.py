@@ -45,7 +45,9 @@ def finding_to_order(*, actor: Any, finding_id: int, category: str, title: str) 
     """Report a finding as a need (网格上报): it enters the order loop through the orders service."""
     with transaction.atomic():
         get_for(Finding.objects.all(), actor, "view", pk=finding_id)
-        finding = Finding.objects.select_for_update().select_related("patrol__grid__parent").get(pk=finding_id)
+        # Lock the finding alone: PostgreSQL refuses FOR UPDATE across the nullable join to the grid's parent.
+        finding = Finding.objects.select_for_update().get(pk=finding_id)
+        finding.patrol = Patrol.objects.select_related("grid__parent").get(pk=finding.patrol_id)
         if finding.patrol.worker_id != actor.pk:
             raise PermissionDenied(_("只有记录该巡查的网格员可以上报"))
         if finding.order_id is not None:
