@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import Grants, Policy, register
-from gongzhi.grid.models import Finding, Patrol
+from gongzhi.grid.models import Finding, GridEvent, Patrol
 
 STAFF = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
 
@@ -28,3 +28,8 @@ class PatrolPolicy(Policy):
 @register(Finding)
 class FindingPolicy(Policy):
     rules = {"view": _view("patrol__")}  # type: ignore[dict-item]
+
+
+@register(GridEvent)
+class GridEventPolicy(Policy):
+    rules = {"view": lambda g: g.area_id_q("grid", *STAFF) if g.authenticated and g.has_role(*STAFF) else None}

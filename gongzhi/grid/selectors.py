@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import get_for, grants_for, restrict
 from gongzhi.areas.models import Area, Level
-from gongzhi.grid.models import Patrol
+from gongzhi.grid.models import GridEvent, Patrol
 
 
 def my_grids(user: Any) -> QuerySet[Area]:
@@ -23,3 +23,11 @@ def patrols(user: Any) -> QuerySet[Patrol]:
 
 def patrol(user: Any, patrol_id: int) -> Patrol:
     return get_for(Patrol.objects.select_related("grid", "worker"), user, "view", pk=patrol_id)
+
+
+def events(user: Any) -> QuerySet[GridEvent]:
+    return (
+        restrict(GridEvent.objects.all(), user, "view")
+        .select_related("grid", "category", "handler")
+        .order_by("-created_at", "-id")
+    )

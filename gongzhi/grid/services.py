@@ -13,7 +13,9 @@ from gongzhi.accounts.permissions import get_for, grants_for
 from gongzhi.areas.models import Area, Level
 from gongzhi.audit.services import audit_record
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gongzhi.grid.models import Finding, Patrol
+from gongzhi.grid.models import Finding, GridEvent, GridEventStep, Patrol
+from gongzhi.grid.transitions import MACHINE
+from gongzhi.orders.models import Category
 from gongzhi.orders.services import order_create
 
 
@@ -67,3 +69,72 @@ def finding_to_order(*, actor: Any, finding_id: int, category: str, title: str) 
         finding.save(update_fields=["order"])
         audit_record(actor=actor, action="grid.finding.reported", target=finding, data={"order": order.pk})
     return finding
+
+
+def _category(code: str) -> Category:
+    category = Category.objects.filter(code=(code or "").strip(), active=True).first()
+    if category is None:
+        raise ValidationFailed({"category": [_("请选择有效的类别")]})
+    return category
+
+
+def finding_to_event(*, actor: Any, finding_id: int, category: str, title: str, place: str = "") -> GridEvent:
+    """Record a finding as a grid event (a damaged facility, a dispute, a hazard …) to be handled and checked."""
+    cat = _category(category)
+    title = (title or "").strip()
+    if not 2 <= len(title) <= 100:
+        raise ValidationFailed({"title": [_("事件标题 2 到 100 个字")]})
+    with transaction.atomic():
+        get_for(Finding.objects.all(), actor, "view", pk=finding_id)
+        finding = Finding.objects.select_for_update().get(pk=finding_id)
+        patrol = Patrol.objects.select_related("grid__parent").get(pk=finding.patrol_id)
+        if patrol.worker_id != actor.pk:
+            raise PermissionDenied(_("只有记录该巡查的网格员可以登记事件"))
+        if finding.order_id is not None or GridEvent.objects.filter(finding=finding).exists():
+            raise Conflict(_("该发现已上报"))
+        assert patrol.grid.parent is not None
+        event = GridEvent.objects.create(
+            grid=patrol.grid,
+            community=patrol.grid.parent,
+            category=cat,
+            title=title,
+            place=(place or "").strip()[:200],
+            reported_by=actor,
+            finding=finding,
+            created_at=timezone.now(),
+        )
+        GridEventStep.objects.create(
+            event=event, action="reported", to_state=event.state, actor=actor, note=finding.text, at=event.created_at
+        )
+        audit_record(actor=actor, action="grid.event.reported", target=event, data={"category": cat.code})
+    return event
+
+
+def event_act(*, actor: Any, event_id: int, action: str, note: str = "") -> GridEvent:
+    """Take one action of the event state machine: lock, guard, change, history row, audit — one transaction."""
+    if action not in MACHINE:
+        raise ValidationFailed({"action": [_("未知操作")]})
+    note = (note or "").strip()
+    if "note" in MACHINE[action].inputs and len(note) < 2:
+        raise ValidationFailed({"note": [_("请填写说明（至少 2 个字）")]})
+    with transaction.atomic():
+        get_for(GridEvent.objects.all(), actor, "view", pk=event_id)
+        event = GridEvent.objects.select_for_update().get(pk=event_id)
+        event.grid = Area.objects.get(pk=event.grid_id)
+        transition = MACHINE.guard(actor, event, action)
+        before = event.state
+        event.state = transition.next_state(event, before)
+        if action == "take":
+            event.handler = actor
+        event.save(update_fields=["state", "handler"])
+        GridEventStep.objects.create(
+            event=event,
+            action=action,
+            from_state=before,
+            to_state=event.state,
+            actor=actor,
+            note=note[:500],
+            at=timezone.now(),
+        )
+        audit_record(actor=actor, action=f"grid.event.{action}", target=event, data={"from": before, "to": event.state})
+    return event

@@ -13,7 +13,10 @@ from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import grants_for
 from gongzhi.core.errors import ApplicationError, NotFound, ValidationFailed
 from gongzhi.grid import selectors, services
+from gongzhi.grid.transitions import MACHINE
 from gongzhi.orders.models import Category
+
+STAFF = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
 
 
 def _worker(request: HttpRequest) -> None:
@@ -59,11 +62,37 @@ def patrol(request: HttpRequest, patrol_id: int) -> HttpResponse:
 
 
 @login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    items = list(selectors.events(request.user)[:100])
+    if not items and not grants_for(request.user).has_role(*STAFF):
+        raise NotFound()
+    rows = [(e, [(a, MACHINE[a]) for a in MACHINE.allowed(request.user, e)]) for e in items]
+    return render(request, "grid/events.html", {"rows": rows, "error": request.GET.get("error", "")})
+
+
+@login_required
+@require_POST
+def event_action(request: HttpRequest, event_id: int, action: str) -> HttpResponse:
+    try:
+        services.event_act(actor=request.user, event_id=event_id, action=action, note=request.POST.get("note", ""))
+    except ApplicationError as refused:
+        if refused.status == 404:
+            raise
+        rows = [
+            (e, [(a, MACHINE[a]) for a in MACHINE.allowed(request.user, e)])
+            for e in selectors.events(request.user)[:100]
+        ]
+        return render(request, "grid/events.html", {"rows": rows, "error": refused.message}, status=refused.status)
+    return redirect("grid:events")
+
+
+@login_required
 @require_POST
 def report(request: HttpRequest, patrol_id: int, finding_id: int) -> HttpResponse:
     item = selectors.patrol(request.user, patrol_id)
     try:
-        services.finding_to_order(
+        as_event = request.POST.get("as") == "event"
+        (services.finding_to_event if as_event else services.finding_to_order)(
             actor=request.user,
             finding_id=finding_id,
             category=request.POST.get("category", ""),
