@@ -8,4 +8,4 @@ class GridConfig(AppConfig):
     verbose_name = _("网格化管理")
 
     def ready(self) -> None:
-        from . import policies  # noqa: F401  (register the permission policies)
+        from . import policies, workspace  # noqa: F401  (register the permission policies and workspace panel)

@@ -113,3 +113,18 @@ class TestEventMachine(TestCase):
     def test_random_walks(self) -> None:
         EventMachine.TestCase.settings = hsettings(max_examples=15, stateful_step_count=8, deadline=None)
         EventMachine.TestCase().runTest()
+
+
+def test_the_demo_has_patrols_and_events_in_both_communities_and_the_workspace_shows_them(demo, web):
+    from gongzhi.grid.demo import _grid
+    from gongzhi.grid.models import Patrol
+
+    _grid(None, {})
+    _grid(None, {})  # idempotent
+    assert Patrol.objects.count() == 2
+    assert set(GridEvent.objects.values_list("community__code", flat=True)) == {"330903003005", "330903003008"}
+    assert GridEvent.objects.filter(state="handling").count() == 1
+    panel = web("community_xp").get("/workspace/").content.decode()
+    assert 'data-testid="grid-panel"' in panel and "兴普一网格" in panel and "文康一网格" not in panel
+    assert "兴普一网格" in web("grid_xp1").get("/workspace/").content.decode()
+    assert 'data-testid="grid-panel"' not in web("org_a").get("/workspace/").content.decode()
