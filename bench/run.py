@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import load, raw, reads
+from bench import load, people_import, raw, reads
 from bench.common import (
     COMMUNITY,
     GONGZHI,
@@ -578,7 +578,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--fuzz-examples", type=int, default=int(os.environ.get("BENCH_FUZZ_EXAMPLES", 25)))
     p.add_argument("--fuzz-seconds", type=float, default=float(os.environ.get("BENCH_FUZZ_SECONDS", 300)))
     p.add_argument(
-        "--skip", default=os.environ.get("BENCH_SKIP", ""), help="comma list: lifecycle,reads,imports,leaderboard,fuzz"
+        "--skip",
+        default=os.environ.get("BENCH_SKIP", ""),
+        help="comma list: lifecycle,reads,imports,people,leaderboard,fuzz",
     )
     p.add_argument("--no-history", action="store_true")
     a = p.parse_args(argv)
@@ -673,6 +675,16 @@ def main(argv: list[str]) -> int:
             say(f"\n== reads at {a.read_clients} concurrent clients")
             result["reads"] = reads.run(a.orders, a.read_clients, a.read_seconds, log, sink_port)
             reads.print_reads(result["reads"])
+        if "people" not in skip:
+            say("\n== people import: a generated 100,000-row ledger, SQLite and PostgreSQL (bench/people_import.py)")
+            result["people"] = people_import.run(int(os.environ.get("BENCH_PEOPLE_ROWS", 100_000)))
+            for db_name in ("sqlite", "postgres"):
+                if "first" in result["people"].get(db_name, {}):
+                    first = result["people"][db_name]["first"]
+                    say(
+                        f"   {db_name}: {first['seconds']} s, peak RSS {first['peak_rss_mb']} MB "
+                        f"({'met' if result['people'][db_name]['met'] else 'MISSED'}: < 60 s)"
+                    )
         if "leaderboard" not in skip:
             say("\n== leaderboard (bench/leaderboard.py)")
             result["leaderboard"] = leaderboard(env, log, a.orders)

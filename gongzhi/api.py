@@ -46,6 +46,7 @@ def _routers() -> None:
     from gongzhi.orgs.api import resources_router, talents_router
     from gongzhi.orgs.api import router as orgs_router
     from gongzhi.orgs.api.lists import router as lists_router
+    from gongzhi.people.api import router as people_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/areas", areas_router)
@@ -58,6 +59,7 @@ def _routers() -> None:
     api.add_router("/ledger", ledger_router)
     api.add_router("/insights", insights_router)
     api.add_router("/lists", lists_router)
+    api.add_router("/people", people_router)
 
 
 _routers()

@@ -32,6 +32,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "insights freeze": ("insights_freeze", "固化年度评价积分排名（--year）", "freeze a year's points ranking (--year)"),
     "insights hotspots": ("insights_hotspots", "立即扫描热点预警", "scan for hot-spot warnings now"),
+    "people import": ("people_import", "从 Excel 台账导入居民（--community）", "import residents from an Excel ledger"),
+    "people birthdays": (
+        "people_birthdays",
+        "60 岁以上居民近期生日（脱敏）",
+        "upcoming birthdays of residents 60+ (masked)",
+    ),
 }
 
 HELP = """用法 / usage: gongzhi <命令 command> [参数 options]
@@ -57,7 +63,7 @@ def translate_argv(argv: list[str]) -> list[str] | None:
         return [COMMANDS[f"{argv[0]} {argv[1]}"][0], *argv[2:]]
     if argv[0] in COMMANDS:
         return [COMMANDS[argv[0]][0], *argv[1:]]
-    if argv[0] in ("audit", "insights"):
+    if argv[0] in ("audit", "insights", "people"):
         return None
     return argv
 

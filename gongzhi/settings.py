@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "gongzhi.workdays",
     "gongzhi.notify",
     "gongzhi.orders",
+    "gongzhi.people",
+    "gongzhi.grid",
     "gongzhi.insights",
     "gongzhi.open311",
 ]

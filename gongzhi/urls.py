@@ -17,6 +17,8 @@ urlpatterns = [
     path("inbox/", include("gongzhi.notify.urls")),
     path("orders/", include("gongzhi.orders.urls")),
     path("insights/", include("gongzhi.insights.urls")),
+    path("people/", include("gongzhi.people.urls")),
+    path("grid/", include("gongzhi.grid.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("gongzhi.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -47,3 +47,19 @@ def mask_address(address: str) -> str:
     if match:
         return address[: match.end()] + "***"
     return address[: max(0, len(address) - 4)] + "***" if len(address) > 4 else "***"
+
+
+# Digits that are not part of a longer number: a mobile, a landline with its area code, an ID number.
+_FREE_ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_FREE_MOBILE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)")
+_FREE_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[-\s]?\d{7,8}(?!\d)")
+
+
+def mask_free_text(text: str) -> str:
+    """Mask the ID numbers and phone numbers someone typed into free text (a title, a reason, a reply), for
+    texts that travel further than the page they were typed on: notifications, emails, webhooks."""
+    if not text:
+        return text or ""
+    text = _FREE_ID.sub(lambda m: mask_id_number(m.group(1)), text)
+    text = _FREE_MOBILE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)
+    return _FREE_LANDLINE.sub(lambda m: mask_phone(m.group(0)), text)

@@ -9,8 +9,9 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import Field
 
+from gongzhi.core.masking import mask_name
 from gongzhi.orders.models import Order, OrderEvent
-from gongzhi.orders.selectors import contact_for
+from gongzhi.orders.selectors import contact_for, contact_visible
 
 
 class OnBehalfIn(Schema):
@@ -182,13 +183,15 @@ def order_out(user: Any, order: Order) -> dict[str, Any]:
     }
 
 
-def event_out(e: OrderEvent) -> dict[str, Any]:
+def event_out(e: OrderEvent, names: bool = True) -> dict[str, Any]:
+    """``names``: whether the viewer may see people's names in full (as the order page decides)."""
+    actor = str(e.actor) if e.actor else None
     return {
         "id": e.pk,
         "action": e.action,
         "from_state": e.from_state,
         "to_state": e.to_state,
-        "actor": str(e.actor) if e.actor else None,
+        "actor": actor if names or actor is None else mask_name(actor),
         "org": str(e.org) if e.org else None,
         "department": str(e.department) if e.department else None,
         "note": e.note,
@@ -214,6 +217,6 @@ def order_detail_out(user: Any, order: Order, actions: list[str]) -> dict[str, A
         "volunteers": order.volunteers,
         "reply": order.reply,
         "photos": photos,
-        "events": [event_out(e) for e in order.events.all()],
+        "events": [event_out(e, contact_visible(user, order)) for e in order.events.all()],
         "actions": actions,
     }

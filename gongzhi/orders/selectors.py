@@ -105,14 +105,16 @@ def order_detail(user: Any, order_id: int) -> Order:
 
 
 def contact_visible(user: Any, order: Order) -> bool:
-    """Contact details are shown to those who serve or supervise the order; everyone else sees them masked."""
+    """Contact details are shown to the requester, the area's staff, and to an organization or department only
+    while it holds the order open (accepted; forwarded or signed): once the work is done they no longer need
+    to reach the resident, so they see the contact masked like everyone else."""
     if not getattr(user, "is_authenticated", False):
         return False
     return (
         rules.is_requester(user, order)
         or order.created_by_id == user.pk
-        or (rules.is_handler_org_member(user, order) and order.state != State.PENDING)
-        or rules.is_handler_dept_staff(user, order)
+        or (rules.is_handler_org_member(user, order) and order.state == State.ACCEPTED)
+        or (rules.is_handler_dept_staff(user, order) and order.state in (State.FORWARDED, State.SIGNED))
         or rules.is_area_staff(user, order, (*rules.SUPERVISORS, "grid_worker"))
     )
 

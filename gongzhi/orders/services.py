@@ -25,6 +25,7 @@ from gongzhi.areas.models import Area, Level
 from gongzhi.audit.services import audit_record
 from gongzhi.core.errors import Conflict, IllegalState, PermissionDenied, RateLimited, ValidationFailed
 from gongzhi.core.events import publish
+from gongzhi.core.masking import mask_free_text
 from gongzhi.core.uploads import StoredPhoto, photos_discard, photos_store
 from gongzhi.notify.services import notify
 from gongzhi.orders import rules
@@ -144,8 +145,10 @@ def _tell(people: Iterable[User], order: Order, event: OrderEvent, title: str, b
         notify(
             recipients=recipients,
             kind=f"orders.{event.action}",
-            title=title,
-            body=body or order.title,
+            # Notifications travel (email, webhooks) beyond the order page and its masking: a phone or ID
+            # number typed into a title, reason or reply is masked here for every recipient.
+            title=mask_free_text(title),
+            body=mask_free_text(body or order.title),
             target=order,
             url=f"/orders/{order.pk}/",
             event_key=f"order-event:{event.pk}",
