@@ -194,6 +194,7 @@ class RateIn(Schema):
     # Strict: "5" or true are not a number of stars (pydantic would read them as 5 and 1).
     stars: StrictInt = Field(..., ge=1, le=5)
     comment: str = ""
+    photos_public: bool = Field(False, description="需求人同意在组织主页公开展示本次服务照片")
 
 
 class CancelIn(Schema):
@@ -266,7 +267,11 @@ def confirm(request: HttpRequest, order_id: int, payload: NoteIn | None = None) 
 def rate(request: HttpRequest, order_id: int, payload: RateIn) -> Status[Any]:
     def action() -> tuple[int, Any]:
         return 200, services.order_rate(
-            actor=request.user, order_id=order_id, stars=payload.stars, comment=payload.comment
+            actor=request.user,
+            order_id=order_id,
+            stars=payload.stars,
+            comment=payload.comment,
+            photos_public=payload.photos_public,
         )
 
     def out(r: Any) -> Any:

@@ -226,4 +226,12 @@ def _advance(order: Order, goal: str, users: dict[str, User], org_a: Any, org_b:
     )
     if goal == "closed":
         rater = order.requester or order.created_by
-        services.order_rate(actor=rater, order_id=order.pk, stars=5 if n % 4 else 4, comment="服务周到，谢谢！")
+        # Some residents agree to show the service photos; the organization marks the first one suitable.
+        agrees = n % 2 == 0
+        services.order_rate(
+            actor=rater, order_id=order.pk, stars=5 if n % 4 else 4, comment="服务周到，谢谢！", photos_public=agrees
+        )
+        if agrees:
+            first = order.photos.order_by("pk").first()
+            if first is not None:
+                services.order_photo_mark_public(actor=handler, order_id=order.pk, photo_id=first.pk, suitable=True)

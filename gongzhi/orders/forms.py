@@ -425,6 +425,11 @@ class RateForm(ActionForm):
     comment = forms.CharField(
         label=_("评语（可不填）"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+    photos_public = forms.BooleanField(
+        label=_("同意在组织主页公开展示本次服务照片（可随时撤回）"),
+        required=False,
+        help_text=_("不勾选则照片只有您、服务组织和社区工作人员能看到。"),
+    )
 
 
 class ReplyForm(ActionForm):

@@ -174,6 +174,9 @@ class Order(models.Model):
     people_served = models.PositiveIntegerField(_("服务人数"), default=0)
     volunteers = models.CharField(_("参与志愿者"), max_length=200, blank=True)
     reply = models.TextField(_("部门答复"), blank=True)
+    # Service photos are taken in people's homes: private to the order's participants and staff, unless the
+    # requester agreed to show them (asked when rating, withdrawable) and the photo itself was marked suitable.
+    photos_consent_at = models.DateTimeField(_("需求人同意公开服务照片的时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("服务订单")
@@ -241,6 +244,10 @@ class OrderPhoto(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    public_ok_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public_ok_at = models.DateTimeField(_("标记为适合公开的时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("服务照片")

@@ -101,9 +101,17 @@ class OrderEventPolicy(Policy):
     rules = {"view": _via_order}
 
 
+def public_photo(g: Grants) -> Q | None:
+    """A photo shows on an organization's public page only if the requester agreed and the photo was marked
+    suitable; everything else about it is private to those who see the order."""
+    done = public_q("order__")(g)
+    return None if done is None else done & Q(order__photos_consent_at__isnull=False, public_ok_at__isnull=False)
+
+
 @register(OrderPhoto)
 class OrderPhotoPolicy(Policy):
-    rules = {"view": _via_order, "public": public_q("order__")}
+    rules = {"view": _via_order, "public": public_photo}
+    admin_all = False  # the public page shows an administrator what it shows everyone
 
 
 @register(Rating)

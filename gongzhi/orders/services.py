@@ -23,7 +23,7 @@ from gongzhi.accounts.models import Role, User
 from gongzhi.accounts.permissions import get_for, grants_for
 from gongzhi.areas.models import Area, Level
 from gongzhi.audit.services import audit_record
-from gongzhi.core.errors import Conflict, IllegalState, PermissionDenied, RateLimited, ValidationFailed
+from gongzhi.core.errors import Conflict, IllegalState, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from gongzhi.core.events import publish
 from gongzhi.core.masking import mask_free_text
 from gongzhi.core.uploads import StoredPhoto, photos_discard, photos_store
@@ -566,7 +566,7 @@ def order_confirm(*, actor: Any, order_id: int, note: str = "") -> Order:
         return order
 
 
-def order_rate(*, actor: Any, order_id: int, stars: int, comment: str = "") -> Rating:
+def order_rate(*, actor: Any, order_id: int, stars: int, comment: str = "", photos_public: bool = False) -> Rating:
     """Rate 1-5 stars, once per rater; the requester's rating of a completed order also closes it."""
     if not isinstance(stars, int) or isinstance(stars, bool) or not 1 <= stars <= 5:
         raise ValidationFailed({"stars": [_("请选择 1 到 5 颗星")]})
@@ -584,6 +584,10 @@ def order_rate(*, actor: Any, order_id: int, stars: int, comment: str = "") -> R
             order=order, rater=actor, rater_role=role, org=order.org, stars=stars, comment=comment, created_at=_now()
         )
         data = {"stars": stars, "rating": rating.pk}
+        if photos_public and role == RaterRole.REQUESTER and order.photos_consent_at is None:
+            order.photos_consent_at = _now()
+            order.save(update_fields=["photos_consent_at"])
+            data["photos_public"] = True
         if MACHINE.next_state("rate", order, relations) == State.CLOSED and order.state == State.COMPLETED:
             event = _close(order, actor=actor, action="rated", from_state=State.COMPLETED, note=comment, data=data)
         else:
@@ -821,3 +825,41 @@ def orders_fill_deadlines() -> int:
                 order.save(update_fields=changed)
                 filled += 1
     return filled
+
+
+def order_photos_consent(*, actor: Any, order_id: int, consent: bool) -> Order:
+    """The requester agrees that photos of the service may show on the organization's public page, or withdraws
+    that (the photos leave the public page at once)."""
+    with transaction.atomic():
+        order = _visible(actor, order_id)
+        if not rules.is_requester(actor, order):
+            raise PermissionDenied(_("只有需求人可以决定是否公开服务照片"))
+        order.photos_consent_at = _now() if consent else None
+        order.save(update_fields=["photos_consent_at"])
+        audit_record(
+            actor=actor,
+            action="orders.photos.consent_given" if consent else "orders.photos.consent_withdrawn",
+            target=order,
+        )
+        return order
+
+
+def order_photo_mark_public(*, actor: Any, order_id: int, photo_id: int, suitable: bool) -> OrderPhoto:
+    """The organization that served or the area's staff say whether a photo is fit to show publicly (no faces of
+    people who did not agree, no house numbers …); it shows only if the requester agreed too."""
+    with transaction.atomic():
+        order = _visible(actor, order_id)
+        if not (rules.is_handler_org_member(actor, order) or rules.is_area_staff(actor, order)):
+            raise PermissionDenied(_("只有承办组织或本社区工作人员可以标记照片是否适合公开"))
+        photo = OrderPhoto.objects.select_for_update().filter(order=order, pk=photo_id).first()
+        if photo is None:
+            raise NotFound()
+        photo.public_ok_by, photo.public_ok_at = (actor, _now()) if suitable else (None, None)
+        photo.save(update_fields=["public_ok_by", "public_ok_at"])
+        audit_record(
+            actor=actor,
+            action="orders.photo.marked_public" if suitable else "orders.photo.unmarked_public",
+            target=order,
+            data={"photo": photo.pk},
+        )
+        return photo

@@ -15,6 +15,8 @@ urlpatterns = [
     path("ledger/", views.ledger, name="ledger"),
     path("ledger/export/", views.ledger_export, name="ledger_export"),
     path("<int:order_id>/", views.detail, name="detail"),
+    path("<int:order_id>/photos/consent/", views.photos_consent, name="photos_consent"),
+    path("<int:order_id>/photos/<int:photo_id>/public/", views.photo_public, name="photo_public"),
     path("<int:order_id>/<slug:action>/", views.act, name="act"),
     path("<int:order_id>/photos/<int:photo_id>/<str:size>/", views.photo, name="photo"),
 ]

@@ -33,9 +33,9 @@ from gongzhi.core.idempotency import FORM_FIELD, run_idempotent
 from gongzhi.core.masking import mask_name
 from gongzhi.core.paging import CappedPaginator
 from gongzhi.orders import forms as f
-from gongzhi.orders import selectors, services
+from gongzhi.orders import rules, selectors, services
 from gongzhi.orders.exports import ledger_workbook_response
-from gongzhi.orders.models import AWAITING_ACCEPT, IN_HAND, STATE_BADGE, Order, OrderEvent, OrderPhoto
+from gongzhi.orders.models import AWAITING_ACCEPT, DONE_STATES, IN_HAND, STATE_BADGE, Order, OrderEvent, OrderPhoto
 
 ORG_ROLES = (Role.ORG_ADMIN, Role.ORG_MEMBER)
 AREA_STAFF = (Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
@@ -354,7 +354,11 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("提交评价"),
         gettext_lazy("感谢您的评价！"),
         lambda u, i, fm: services.order_rate(
-            actor=u, order_id=i, stars=_data(fm)["stars"], comment=_data(fm)["comment"]
+            actor=u,
+            order_id=i,
+            stars=_data(fm)["stars"],
+            comment=_data(fm)["comment"],
+            photos_public=bool(_data(fm).get("photos_public")),
         ),
         f.RateForm,
         "primary",
@@ -486,6 +490,8 @@ def _detail_context(
         "events": _timeline(order, names),
         "back": _back(user),
         "photos": list(order.photos.all()),
+        "may_consent": rules.is_requester(user, order) and order.state in DONE_STATES,
+        "may_mark_photos": rules.is_handler_org_member(user, order) or rules.is_area_staff(user, order),
         "ratings": _ratings(order),
         "actions": actions,
         "error": error,
@@ -630,6 +636,24 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 
 
 # ---- photos --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def photos_consent(request: HttpRequest, order_id: int) -> HttpResponse:
+    consent = request.POST.get("consent") == "1"
+    services.order_photos_consent(actor=request.user, order_id=order_id, consent=consent)
+    messages.success(request, _("已同意公开展示服务照片") if consent else _("已撤回，服务照片不再公开展示"))
+    return redirect("orders:detail", order_id=order_id)
+
+
+@login_required
+@require_POST
+def photo_public(request: HttpRequest, order_id: int, photo_id: int) -> HttpResponse:
+    suitable = request.POST.get("suitable") == "1"
+    services.order_photo_mark_public(actor=request.user, order_id=order_id, photo_id=photo_id, suitable=suitable)
+    messages.success(request, _("已标记为适合公开") if suitable else _("已取消公开标记"))
+    return redirect("orders:detail", order_id=order_id)
 
 
 @login_required

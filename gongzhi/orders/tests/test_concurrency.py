@@ -123,7 +123,8 @@ def test_a_double_tapped_rating_is_stored_once(pg):
     assert order.ledger_entry.rating == Rating.objects.get(order=order).stars
 
 
-def test_simultaneous_reminders_are_all_counted(pg):
+def test_simultaneous_reminders_are_all_counted(pg, settings):
+    settings.ORDER_REMIND_COOLDOWN_HOURS = 0  # the counter under concurrency; the cooldown is the next test
     from gongzhi.accounts.models import User
     from gongzhi.orders import services
     from gongzhi.orders.models import Order, OrderEvent
@@ -137,3 +138,19 @@ def test_simultaneous_reminders_are_all_counted(pg):
     assert [r[0] for r in results] == ["ok"] * 4
     assert Order.objects.get(pk=order.pk).reminder_count == 4
     assert OrderEvent.objects.filter(order=order, action="reminded").count() == 4
+
+
+def test_simultaneous_reminders_within_the_cooldown_make_one(pg):
+    from gongzhi.accounts.models import User
+    from gongzhi.orders import services
+    from gongzhi.orders.models import Order, OrderEvent
+    from gongzhi.orders.tests.test_api_transitions import build
+
+    order = build("dispatched")
+    staff = [User.objects.get(username=name) for name in ("community_xp", "street_dg", "community_xp", "street_dg")]
+
+    results = _race([lambda who=who: services.order_remind(actor=who, order_id=order.pk) for who in staff])
+
+    assert sorted(r[0] for r in results) == ["ok", "refused", "refused", "refused"]
+    assert Order.objects.get(pk=order.pk).reminder_count == 1
+    assert OrderEvent.objects.filter(order=order, action="reminded").count() == 1

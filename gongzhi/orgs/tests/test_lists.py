@@ -348,11 +348,15 @@ def test_the_public_rule_shows_done_services_of_public_organizations_only(need: 
 
 
 def _completed_by_org_a(need: Any, **fields: Any) -> Order:
+    """A completed service whose photo may be shown: the requester agreed and org_a marked it suitable."""
     n = need(**fields)
     order_services.order_claim(actor=person("org_a"), order_id=n["id"])
     order_services.order_complete(
         actor=person("org_a"), order_id=n["id"], description="已上门完成服务，居民满意。", photos=[f.jpeg()]
     )
+    order_services.order_photos_consent(actor=person("resident_a"), order_id=n["id"], consent=True)
+    photo = OrderPhoto.objects.get(order_id=n["id"])
+    order_services.order_photo_mark_public(actor=person("org_a"), order_id=n["id"], photo_id=photo.pk, suitable=True)
     return Order.objects.get(pk=n["id"])
 
 
