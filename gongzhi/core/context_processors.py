@@ -11,7 +11,7 @@ from django.utils import timezone
 from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import grants_for
 from gongzhi.accounts.selectors import primary_role
-from gongzhi.core.navigation import nav_for
+from gongzhi.core.navigation import nav_for, pages_for
 from gongzhi.notify.selectors import unread_count
 
 
@@ -32,12 +32,14 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     elder = bool(getattr(request, "elder_mode", False))
     if user is None or not user.is_authenticated:
-        return {"elder_mode": elder, "nav": [], "primary_role": None}
+        return {"elder_mode": elder, "nav": [], "primary_role": None, "pages": set()}
     grants = grants_for(user)
     role = primary_role(user)
+    roles = grants.roles() | ({Role.ADMIN.value} if grants.is_admin else set())
     ctx: dict[str, Any] = {
         "elder_mode": elder,
-        "nav": nav_for(grants.roles() | ({Role.ADMIN.value} if grants.is_admin else set()), elder=elder),
+        "nav": nav_for(roles, elder=elder),
+        "pages": pages_for(roles),
         "primary_role": role,
         "primary_role_label": Role(role).label if role else "",
     }

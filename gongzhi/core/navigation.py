@@ -55,6 +55,24 @@ ITEMS: list[NavItem] = [
 ]
 
 
+# Pages that are not in the menu but are linked from other pages: who may open them. A link to one of these is
+# shown only to those roles (templates ask ``"name" in pages``), so nobody is shown a way to a 403/404.
+PAGES: dict[str, tuple[str, ...]] = {
+    "orders:supervision": (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS, Role.ADMIN),
+    "insights:points": (Role.CIVIL_AFFAIRS, Role.EXPERT, Role.ADMIN, Role.ORG_ADMIN, Role.ORG_MEMBER),
+    "lists:match_preview": (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS, Role.DEPT_STAFF, Role.ADMIN),
+    "people:import": (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.ADMIN),
+    "people:access": (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS, Role.ADMIN),
+    "orgs:registry": (Role.CIVIL_AFFAIRS, Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role.ADMIN),
+}
+
+
+def pages_for(roles: set[str]) -> set[str]:
+    """The names of every page the roles may open: the menu's and the linked-only ones above."""
+    names = {item.url_name for item in ITEMS if item.roles == ALL or roles & set(item.roles)}
+    return names | {name for name, allowed in PAGES.items() if roles & set(allowed)}
+
+
 def nav_for(roles: set[str], *, elder: bool) -> list[dict[str, str]]:
     out = []
     for item in ITEMS:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -59,6 +60,12 @@ def elder_toggle(request: HttpRequest) -> HttpResponse:
         httponly=True,
     )
     return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says; the icon is a static file with far-future caching
+    (its name is only known at run time, once the static files are collected)."""
+    return redirect(static("gongzhi/favicon.ico"), permanent=True)
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -17,7 +17,7 @@ from django.db.models import Q
 from gongzhi.accounts.models import Role
 from gongzhi.accounts.permissions import Grants, Policy, register
 from gongzhi.insights.cube import STAFF, geo_cache, geo_q
-from gongzhi.insights.facts import GEO_STREET, GRAINS
+from gongzhi.insights.facts import GEO_DISTRICT, GEO_STREET, GRAINS
 from gongzhi.insights.models import HotspotWarning, OrderFact, PointsEntry, PointsFormula, PointsSnapshot, Tally
 from gongzhi.orgs.models import PUBLIC_STATUSES, Organization
 
@@ -25,6 +25,7 @@ HANDLERS = (Role.COMMUNITY_WORKER, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
 POINTS_READERS = (Role.CIVIL_AFFAIRS, Role.EXPERT)
 PUBLIC_GRAINS = [g.code for g in GRAINS if g.geo <= GEO_STREET]
 PUBLIC_NO_ORG = [g.code for g in GRAINS if g.geo <= GEO_STREET and not g.org]
+DISTRICT_GRAINS = [g.code for g in GRAINS if g.geo <= GEO_DISTRICT]
 
 
 def tally_view(g: Grants) -> Q | None:
@@ -39,10 +40,11 @@ def tally_view(g: Grants) -> Q | None:
 
 
 def tally_publish(g: Grants) -> Q | None:
-    if not g.authenticated:
-        return None
+    """The public leaderboards: whole districts for anyone (the home page promises them), streets too for
+    whoever is signed in; never finer, since small cells tell too much."""
+    grains = PUBLIC_GRAINS if g.authenticated else DISTRICT_GRAINS
     public_orgs = Organization.objects.filter(status__in=PUBLIC_STATUSES).values("pk")
-    return Q(grain__in=PUBLIC_GRAINS) & (Q(grain__in=PUBLIC_NO_ORG) | Q(org_id__in=public_orgs))
+    return Q(grain__in=grains) & (Q(grain__in=PUBLIC_NO_ORG) | Q(org_id__in=public_orgs))
 
 
 @register(Tally)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.permissions import get_for, grants_for, restrict
 from gongzhi.areas.models import Area, Level
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.insights import conf, points
 from gongzhi.insights.cube import (
     Filters,
@@ -403,12 +403,13 @@ def leaderboard(
     limit: int | None = None,
     scope: Scope | None = None,
 ) -> Table:
-    """A public leaderboard (every signed-in person): district or street, any period, category, type."""
+    """A public leaderboard: the district for anyone, a street too for whoever is signed in; any period,
+    category, type."""
     if kind not in BOARDS:
         raise NotFound()
-    if not grants_for(user).authenticated:
-        raise NotFound()
     scope = scope or public_scope(area)
+    if not grants_for(user).authenticated and scope.roots and any(a.depth > 2 for a in scope.roots):
+        raise ValidationFailed({"area": [_("按街道查看排行榜请先登录；未登录时可查看全区排行榜")]})
     filters = parse_filters(period=period, category=category, org_type=org_type)
     if kind == "categories":
         table = category_board(user, scope, filters, limit)

@@ -109,7 +109,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-@login_required
 def leaderboards(request: HttpRequest) -> HttpResponse:
     """排行榜: categories by need volume, organizations by orders taken on and by smoothed rating."""
     params = _params(request)

@@ -48,10 +48,21 @@ def test_people_without_an_area_get_no_dashboard(three_places, api, web, who):
     assert web(who).get("/insights/warnings/").status_code == 404
 
 
-def test_nobody_signed_in_gets_nothing(three_places, api, web):
+def test_nobody_signed_in_gets_the_dashboard_or_the_api(three_places, api, web):
     assert api(None).get("insights/dashboard").status_code == 401
     assert api(None).get("insights/leaderboards/praise").status_code == 401
-    assert web(None).get("/insights/leaderboards/").status_code == 302
+    assert web(None).get("/insights/").status_code == 302
+
+
+def test_the_district_leaderboards_are_public_as_the_home_page_promises(three_places, web):
+    """Found when tried as a new user would: the home page said 排行榜公开, the boards sent visitors to the login."""
+    page = web(None).get("/insights/leaderboards/", {"period": "2026"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="table-praise"' in html or "好评" in html
+    street = web(None).get("/insights/leaderboards/", {"period": "2026", "area": "330903003"})
+    assert street.status_code == 422 and "请先登录" in street.content.decode()
+    assert web("resident_a").get("/insights/leaderboards/", {"period": "2026", "area": "330903003"}).status_code == 200
 
 
 @pytest.mark.parametrize(("who", "area"), [("community_xp", WK), ("street_dg", "330903001"), ("grid_xp1", XP)])
