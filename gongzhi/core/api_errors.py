@@ -58,6 +58,14 @@ def translate_validation_errors(errors: list[dict[str, Any]]) -> dict[str, list[
         ctx = dict(err.get("ctx") or {})
         maker = _PYDANTIC_MESSAGES.get(kind)
         msg = maker(ctx) if maker else _("格式不正确（%(detail)s）") % {"detail": err.get("msg", kind)}
+        if kind == "string_too_long" and isinstance(err.get("input"), str):
+            # Say by how much: a resident who pasted a long text needs to know how much to cut.
+            n, limit = len(err["input"]), ctx.get("max_length") or 0
+            msg = _("最多 %(limit)s 个字，现在 %(n)s 个字，请删去 %(over)s 个字") % {
+                "limit": limit,
+                "n": n,
+                "over": n - int(limit),
+            }
         out.setdefault(_field_name(list(err.get("loc", []))), []).append(str(msg))
     return out
 

@@ -327,8 +327,8 @@ def _media_url(value: str | None, errors: Errors) -> str:
 
 def _title(category: Category, description: str) -> str:
     first_line = next((line.strip() for line in description.splitlines() if line.strip()), "")
-    if len(first_line) < 2:
-        return category.name
+    if len(first_line) < 2 or sum(ch.isalnum() for ch in first_line[:29]) < 2:
+        return category.name  # a first line without words makes no title: the service's name does
     return first_line if len(first_line) <= 30 else first_line[:29] + "…"
 
 

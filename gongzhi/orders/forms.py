@@ -156,12 +156,18 @@ class NeedForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
         error_messages={"required": _("请填写标题"), "min_length": _("标题至少 2 个字")},
         widget=forms.TextInput(attrs={"placeholder": _("例如：帮忙买菜")}),
     )
+    # No max_length here: the browser would cut pasted text silently. The counter (app.js) shows the limit as
+    # one types, and the service says by how much a text is too long.
     description = forms.CharField(
         label=_("详细情况"),
-        max_length=4000,
         error_messages={"required": _("请填写详细情况")},
+        help_text=_("最多 4000 个字"),
         widget=forms.Textarea(
-            attrs={"rows": 4, "placeholder": _("说说具体的困难和希望怎么帮，例如：腿脚不便，想请人每周帮忙买两次菜。")}
+            attrs={
+                "rows": 4,
+                "data-maxchars": "4000",
+                "placeholder": _("说说具体的困难和希望怎么帮，例如：腿脚不便，想请人每周帮忙买两次菜。"),
+            }
         ),
     )
     area = forms.ChoiceField(
@@ -240,9 +246,9 @@ class DispatchForm(ServiceErrorsMixin, SubmitOnceMixin, forms.Form):
     )
     description = forms.CharField(
         label=_("需求描述"),
-        max_length=4000,
         error_messages={"required": _("请填写需求描述")},
-        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("最多 4000 个字"),
+        widget=forms.Textarea(attrs={"rows": 4, "data-maxchars": "4000"}),
     )
     area = forms.ChoiceField(label=_("社区/网格"), error_messages={"required": _("请选择社区或网格")})
     address = forms.CharField(label=_("服务地址"), required=False, max_length=200)

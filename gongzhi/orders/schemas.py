@@ -22,8 +22,9 @@ class OnBehalfIn(Schema):
 
 class OrderIn(Schema):
     category: str = Field(..., description="服务类别代码，见 GET /api/v1/categories")
-    title: str = Field(..., max_length=100)
-    description: str = Field(..., max_length=4000)
+    # The lengths are checked by the service (the same rule for the web form), which says by how much to cut.
+    title: str = Field(..., description="标题，2 到 100 个字")
+    description: str = Field(..., description="需求描述，最多 4000 个字")
     community: str = Field(..., description="社区区划代码（12 位），如 330903003005")
     grid: str | None = Field(None, description="网格代码，如 330903003005-001")
     address: str = ""

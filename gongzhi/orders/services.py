@@ -103,7 +103,17 @@ def _text(value: str | None, field: str, label: str, *, min_len: int = 1, max_le
             }
         )
     if len(value) > max_len:
-        raise ValidationFailed({field: [_("%(label)s最多 %(n)s 个字") % {"label": label, "n": max_len}]})
+        raise ValidationFailed(
+            {
+                field: [
+                    _("%(label)s最多 %(n)s 个字，现在 %(len)s 个字，请删去 %(over)s 个字")
+                    % {"label": label, "n": max_len, "len": len(value), "over": len(value) - max_len}
+                ]
+            }
+        )
+    # "🙏🙏🙏" or "。。。" says nothing a worker could act on: ask for words (letters, digits or Chinese).
+    if sum(ch.isalnum() for ch in value) < min(min_len, 2):
+        raise ValidationFailed({field: [_("%(label)s请用文字说明（不能只有表情或符号）") % {"label": label}]})
     return value
 
 

@@ -30,3 +30,16 @@ def test_scripts_run_under_the_policy(page):
         page.select_option("#year", years[-1])
         page.wait_for_url(f"**year={years[-1]}**")
     assert seen == []
+
+
+def test_the_need_form_counts_characters_instead_of_cutting_pasted_text(page):
+    seen = _violations(page)
+    browser_login(page, "resident_a")
+    page.goto(f"{page.base_url}/orders/new/?category=elderly_care")
+    area = page.locator("textarea[data-maxchars]").first
+    area.fill("字" * 4010)
+    assert len(area.input_value()) == 4010  # nothing was cut
+    assert "超出 10 字" in page.locator("small.counter").first.inner_text()
+    area.fill("腿脚不便，想请人每周帮忙买两次菜。")
+    assert page.locator("small.counter").first.inner_text() == "已输入 17/4000 字"
+    assert seen == []

@@ -159,7 +159,7 @@ TEXT = st.text(
     ),
     min_size=1,
     max_size=300,
-).filter(lambda s: s.strip())
+).filter(lambda s: any(ch.isalnum() for ch in s))  # symbols alone are refused: a need is said in words
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -169,3 +169,21 @@ def test_completion_strips_metadata_and_keeps_the_files_it_stored(api):
     assert stored == {photo.path, photo.thumb_path}
     assert re.fullmatch(r"orders/\d+/.+\.jpg", photo.path)
     assert OrderEvent.objects.filter(order=order, action="completed").get().data["photos"] == 1
+
+
+@pytest.mark.parametrize("title", ["🙏🙏🙏", "。。。！", "👍 👍"])
+def test_a_title_of_only_emoji_or_symbols_is_refused(api, title):
+    from gongzhi.orders.models import Order
+
+    body = {"category": "elderly_care", "title": title, "description": "请帮忙。", "community": "330903003005"}
+    response = api("resident_a").post("orders", body)
+    assert response.status_code == 422
+    assert "不能只有表情或符号" in response.json()["errors"]["title"][0]
+    assert not Order.objects.filter(title=title).exists()
+
+
+def test_too_long_a_description_says_by_how_much(api):
+    body = {"category": "elderly_care", "title": "帮忙买菜", "description": "字" * 4010, "community": "330903003005"}
+    response = api("resident_a").post("orders", body)
+    assert response.status_code == 422
+    assert "请删去 10 个字" in response.json()["errors"]["description"][0]
