@@ -16,7 +16,7 @@ class Level(models.TextChoices):
     CITY = "city", _("市")
     DISTRICT = "district", _("区县")
     STREET = "street", _("街道乡镇")
-    COMMUNITY = "community", _("社区村")
+    COMMUNITY = "community", _("社区/村")
     GRID = "grid", _("网格")
 
 
