@@ -91,6 +91,13 @@ def forwarded_inbox(user: Any) -> QuerySet[Order]:
     return with_flags(qs).select_related(*LIST_RELATED).order_by("accept_by", "id")
 
 
+def was_told_about(user: Any, order_id: int) -> bool:
+    """Whether the user was notified about this order (their own inbox, through the chokepoint)."""
+    from gongzhi.notify.selectors import notifications_for
+
+    return notifications_for(user).filter(target_type="orders.order", target_id=str(order_id)).exists()
+
+
 def order_detail(user: Any, order_id: int) -> Order:
     qs = with_flags(
         Order.objects.select_related(*LIST_RELATED, "requester", "created_by").prefetch_related(

@@ -517,7 +517,14 @@ def _back(user: Any) -> str:
 
 @login_required
 def detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = selectors.order_detail(request.user, order_id)
+    try:
+        order = selectors.order_detail(request.user, order_id)
+    except NotFound:
+        if selectors.was_told_about(request.user, order_id):
+            # Someone followed a notification to an order that has since left them (a dispatch declined and
+            # reassigned, a need withdrawn): say so, rather than "page not found". Nothing new is revealed.
+            return render(request, "orders/gone.html", {"order_id": order_id}, status=404)
+        raise
     return render(request, "orders/detail.html", _detail_context(request, order))
 
 

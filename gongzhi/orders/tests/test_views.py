@@ -655,3 +655,19 @@ def test_panel_counts(web, user):
     overdue = selectors.supervision(user("community_xp"))
     assert late.pk in overdue.values_list("pk", flat=True)
     assert f'data-testid="overdue-count">{overdue.count()}<' in _text(web("community_xp").get("/workspace/"))
+
+
+def test_a_notification_about_an_order_that_left_you_says_what_happened(web, user):
+    """Found when tried as a new user would: a dispatch later declined led from its notification to 页面不存在."""
+    from gongzhi.orders.tests.test_api_transitions import build, org_of, person
+
+    order = build("dispatched")  # to org_a, which was notified
+    services.order_reject(actor=person("org_a"), order_id=order.pk, reason="本周人手不足")
+    services.order_reassign(actor=person("community_xp"), order_id=order.pk, org_id=org_of("org_b").pk)
+    page = web("org_a").get(f"/orders/{order.pk}/")
+    assert page.status_code == 404
+    body = page.content.decode()
+    assert 'data-testid="order-gone"' in body and "无需再做处理" in body
+    assert order.title not in body  # nothing new is revealed
+    # Someone who was never told about it still gets the plain not-found page.
+    assert 'data-testid="order-gone"' not in web("resident_b").get(f"/orders/{order.pk}/").content.decode()
