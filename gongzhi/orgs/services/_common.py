@@ -115,3 +115,25 @@ def save_unique(obj: models.Model, *, field: str, message: Any) -> None:
             obj.save()
     except IntegrityError:
         raise ValidationFailed({field: [message]}) from None
+
+
+def org_people(org_id: int | None) -> list[Any]:
+    """The active members of an organization, who hear of decisions about it."""
+    from gongzhi.accounts.models import Role, User
+
+    if org_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            grants__organization_id=org_id, grants__role__in=[Role.ORG_ADMIN, Role.ORG_MEMBER], is_active=True
+        ).distinct()
+    )
+
+
+def tell(people: Any, *, actor: Any, kind: str, title: str, body: str, target: Any, url: str, key: str) -> None:
+    """Notify those concerned (never the one who acted) inside the caller's transaction, like orders do."""
+    from gongzhi.notify.services import notify
+
+    recipients = [p for p in people if p is not None and p.pk != getattr(actor, "pk", None)]
+    if recipients:
+        notify(recipients=recipients, kind=kind, title=title, body=body, target=target, url=url, event_key=key)

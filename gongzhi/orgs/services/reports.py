@@ -161,6 +161,16 @@ def annual_report_review(*, actor: Any, report: AnnualReport, result: str, note:
             target=current,
             data={"organization": current.organization_id, "year": current.year, "result": result},
         )
+        c.tell(
+            c.org_people(current.organization_id),
+            actor=actor,
+            kind="orgs.annual_report.reviewed",
+            title=_("%(y)s 年度报告已审核：%(r)s") % {"y": current.year, "r": current.get_result_display()},
+            body=note,
+            target=current,
+            url=f"/orgs/{current.organization_id}/reports/{current.year}/",
+            key=f"annual-report:{current.pk}:reviewed:{current.reviewed_at.timestamp()}",
+        )
     return current
 
 
@@ -181,5 +191,15 @@ def annual_report_return(*, actor: Any, report: AnnualReport, note: str) -> Annu
             action="orgs.annual_report.returned",
             target=current,
             data={"organization": current.organization_id, "year": current.year},
+        )
+        c.tell(
+            c.org_people(current.organization_id),
+            actor=actor,
+            kind="orgs.annual_report.returned",
+            title=_("%(y)s 年度报告被退回，请修改后重新提交") % {"y": current.year},
+            body=note,
+            target=current,
+            url=f"/orgs/{current.organization_id}/reports/{current.year}/",
+            key=f"annual-report:{current.pk}:returned:{timezone.now().timestamp()}",
         )
     return current

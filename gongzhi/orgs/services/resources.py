@@ -251,6 +251,21 @@ def _decide(
             target=current,
             data={"from": from_status, "to": to, "note": note},
         )
+        c.tell(
+            [current.requester],
+            actor=actor,
+            kind=f"orgs.booking.{verb}",
+            title=_("您预约的“%(r)s”（%(t)s）%(what)s")
+            % {
+                "r": current.resource.name,
+                "t": timezone.localtime(current.start).strftime("%m-%d %H:%M"),
+                "what": current.get_status_display(),
+            },
+            body=note,
+            target=current,
+            url=f"/resources/{current.resource_id}/",
+            key=f"booking:{current.pk}:{verb}:{timezone.now().timestamp()}",
+        )
     return current
 
 

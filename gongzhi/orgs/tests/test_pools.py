@@ -208,3 +208,19 @@ def test_calendar_shows_held_half_hours(room, user):
     assert states[_slot(7, 10)] == "free"
     with pytest.raises(NotFound):
         resource_week(None, room, week_start(day))
+
+
+def test_the_requester_hears_of_every_decision_on_a_booking(room, user):
+    """Found when tried as a new user would: booking decisions notified nobody (orders do)."""
+    from gongzhi.notify.models import Notification
+
+    booking = booking_request(actor=user("org_a"), resource=room, start=_slot(4, 9), end=_slot(4, 10), purpose="讲座")
+    booking_approve(actor=user("community_xp"), booking=booking)
+    mine = Notification.objects.filter(recipient=user("org_a"), target_id=str(booking.pk))
+    told = mine.filter(kind="orgs.booking.approved")
+    assert told.count() == 1 and "测试活动室" in told.get().title and told.get().url == f"/resources/{room.pk}/"
+    booking_reject(actor=user("community_xp"), booking=booking, note="场地临时检修")
+    rejected = mine.get(kind="orgs.booking.rejected")
+    assert rejected.body == "场地临时检修"
+    # Who acts is not told of their own act.
+    assert not Notification.objects.filter(recipient=user("community_xp"), target_id=str(booking.pk)).exists()

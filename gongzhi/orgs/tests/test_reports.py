@@ -221,3 +221,17 @@ def test_invite_is_refused_for_unknown_accounts(org, user):
     with pytest.raises(ValidationFailed) as err:
         member_invite(actor=user("resident_b"), org=org, username="no_such_user", role="member")
     assert "找不到用户名" in err.value.errors["username"][0]
+
+
+def test_the_organization_hears_the_conclusion_and_a_return(org, user):
+    from gongzhi.notify.models import Notification
+
+    report = _submitted(org, user)
+    annual_report_return(actor=user("mzj"), report=report, note="请补充财务数据说明")
+    returned = Notification.objects.get(recipient=user("resident_b"), kind="orgs.annual_report.returned")
+    assert "退回" in returned.title and returned.body == "请补充财务数据说明"
+    assert returned.url == f"/orgs/{org.pk}/reports/{LAST_YEAR}/"
+    report = annual_report_submit(actor=user("resident_b"), report=report)
+    annual_report_review(actor=user("mzj"), report=report, result="basic", note="财务制度需完善")
+    reviewed = Notification.objects.get(recipient=user("resident_b"), kind="orgs.annual_report.reviewed")
+    assert "基本合格" in reviewed.title
