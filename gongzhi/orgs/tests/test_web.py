@@ -274,3 +274,13 @@ def test_workspace_panels(web, ids):
 def test_navigation(web):
     assert 'href="/orgs/registry/"' in web("mzj").get("/workspace/").content.decode()
     assert 'href="/orgs/registry/"' not in web("resident_a").get("/workspace/").content.decode()
+
+
+def test_service_items_show_category_names_not_codes(web, demo):
+    """Found when tried as a new user would: category codes (counseling, elderly_care) on the service items."""
+    from gongzhi.orgs.models import Organization
+
+    org = Organization.objects.get(name="舟山市普陀区海韵社会工作服务中心")
+    page = web("org_a").get(f"/orgs/{org.pk}/offers/").content.decode()
+    assert "居家养老上门服务" in page
+    assert "<code>elderly_care</code>" not in page and ">counseling<" not in page

@@ -129,7 +129,13 @@ def offers(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "orgs/offers.html",
-        {"org": org, "form": form, "offers": sel.org_offers(request.user, org)},
+        {
+            "org": org,
+            "form": form,
+            "offers": sel.org_offers(request.user, org),
+            # Category names, not codes (counseling, elderly_care) that leaked English onto the page.
+            "category_names": {code: str(name).lstrip("　└ ") for code, name in form.fields["category_code"].choices},
+        },
         status=status,
     )
 
