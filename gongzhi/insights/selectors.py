@@ -793,6 +793,15 @@ def _visible_org_ids(user: Any) -> set[int] | None:
     return points_orgs(grants_for(user))
 
 
+def points_default_year() -> int:
+    """The year the points page opens on: the latest that has figures. Last year once it has a frozen ranking or
+    any counted orders; otherwise this year (opening on an empty year over told users nothing)."""
+    last = timezone.localdate().year - 1
+    if PointsSnapshot.objects.filter(year=last).exists() or OrderFact.objects.filter(year=date(last, 1, 1)).exists():
+        return last
+    return last + 1
+
+
 def points_ranking(user: Any, year: int) -> Ranking:
     """The frozen ranking of ``year`` if it was frozen, else the live computation (marked provisional)."""
     visible = _visible_org_ids(user)

@@ -182,9 +182,9 @@ def warning_handle(request: HttpRequest, warning_id: int) -> HttpResponse:
 
 def _year(request: HttpRequest) -> int:
     try:
-        return int(request.GET.get("year") or timezone.localdate().year - 1)
+        return int(request.GET.get("year") or selectors.points_default_year())
     except ValueError:
-        return timezone.localdate().year - 1
+        return selectors.points_default_year()
 
 
 @login_required

@@ -165,3 +165,23 @@ def test_a_year_out_of_range_is_a_clear_422(api, path):
 
 def test_a_year_out_of_range_on_the_web_page(web):
     assert web("mzj").get("/insights/points/?year=0").status_code == 422
+
+
+def test_the_points_page_opens_on_a_year_with_figures_and_says_what_freezing_means(web, demo):
+    """Found when tried as a new user would: the page opened on an empty year long over with 本年度排名尚未固化."""
+    from django.utils import timezone
+
+    from gongzhi.insights import selectors
+    from gongzhi.insights.models import OrderFact
+
+    this = timezone.localdate().year
+    expected = this - 1 if OrderFact.objects.filter(year__year=this - 1).exists() else this
+    assert selectors.points_default_year() == expected
+    page = web("mzj").get("/insights/points/").content.decode()
+    assert f"<small>{expected}</small>" in page
+    assert "固化：每年年初由民政局把上一年度的积分和排名锁定保存" in page
+    # Once last year is frozen, the page opens on it.
+    from gongzhi.insights.models import PointsSnapshot
+
+    PointsSnapshot.objects.create(year=this - 1, frozen_at=timezone.now(), weights={})
+    assert selectors.points_default_year() == this - 1
