@@ -80,7 +80,11 @@ def test_register_report_review_publish(page):
     page.fill("input[name=q]", "浏览器测试")
     page.press("input[name=q]", "Enter")
     page.wait_for_selector(f"[data-testid=directory] >> text={NAME}")
-    page.click(f"text={NAME}")
+    # The search form swaps the results on both "change" and "submit": let both answers land before clicking,
+    # or the click can hit a list that is being replaced (seen as a rare timeout on a busy machine).
+    page.wait_for_load_state("networkidle")
+    page.locator("[data-testid=directory] a", has_text=NAME).click()
+    page.wait_for_url("**/orgs/*/")
     assert page.locator("[data-testid=org-name]").inner_text() == NAME
     assert "2025：合格" in page.locator("main").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
